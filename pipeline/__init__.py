@@ -1,0 +1,1 @@
+"""assay's pipeline: readers, writers, stages, Dask orchestration and the CLI."""

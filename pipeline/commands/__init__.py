@@ -1,0 +1,3 @@
+"""One module per CLI command; each exposes `register(subparsers)`."""
+
+COMMANDS = ("annotate", "run", "signals")

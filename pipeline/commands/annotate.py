@@ -1,0 +1,54 @@
+"""`assay annotate`: shards in, annotated Parquet out."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipeline.annotate import run_annotate
+from pipeline.commands.common import (
+    add_cluster_options,
+    cluster_from_args,
+    parse_key_values,
+    parse_storage_options,
+    summarize,
+)
+from schemas.config import AnnotateConfig, ReaderConfig, SignalConfig
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("annotate", help="compute quality signals for every document of every shard",
+                       description="Stream WARC/WET/JSONL/Parquet shards (local or s3://, .gz/.zst) through the "
+                                   "signal families and write one annotated Parquet file per shard.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="shard files, folders or globs")
+    p.add_argument("-o", "--output", required=True, help="output folder (local or s3://)")
+    p.add_argument("--format", default="auto", choices=["auto", "warc", "wet", "jsonl", "parquet"],
+                   help="input format (default: from the file name)")
+    p.add_argument("--signals", help="comma-separated signal families (default: all; see `assay signals`)")
+    p.add_argument("--language", help="force the language of language-dependent signals")
+    p.add_argument("--text-field", default="text", help="JSONL/Parquet text field (default: text)")
+    p.add_argument("--id-field", default="id", help="JSONL/Parquet id field, if present (default: id)")
+    p.add_argument("--url-field", default="url", help="JSONL/Parquet url field, if present (default: url)")
+    p.add_argument("--batch-size", type=int, default=2000, help="documents per batch / row group")
+    p.add_argument("--max-doc-chars", type=int, default=10_000_000, help="skip (and count) longer documents")
+    p.add_argument("--kenlm", action="append", metavar="LANG=PATH", help="KenLM model for a language")
+    p.add_argument("--classifier", action="append", metavar="NAME=PATH", help="fastText quality classifier")
+    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
+                   help="fsspec storage option, e.g. endpoint_url=http://127.0.0.1:9000")
+    add_cluster_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = AnnotateConfig(
+        inputs=tuple(args.inputs),
+        output=args.output,
+        signals=tuple(s.strip() for s in args.signals.split(",") if s.strip()) if args.signals else None,
+        reader=ReaderConfig(format=args.format, text_field=args.text_field, id_field=args.id_field or None,
+                            url_field=args.url_field or None, max_doc_chars=args.max_doc_chars),
+        signal_config=SignalConfig(language=args.language, kenlm_models=parse_key_values(args.kenlm, "--kenlm"),
+                                   classifiers=parse_key_values(args.classifier, "--classifier")),
+        batch_size=args.batch_size,
+        storage_options=parse_storage_options(args.storage_option),
+    )
+    manifest = run_annotate(config, cluster_from_args(args))
+    return summarize(manifest, config.output)

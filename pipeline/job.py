@@ -1,0 +1,42 @@
+"""`assay run JOB.yaml`: the stages a job file names, in pipeline order."""
+
+from __future__ import annotations
+
+import sys
+
+import yaml
+from pydantic import ValidationError
+
+from pipeline.annotate import run_annotate
+from pipeline.storage import join
+from schemas.config import AnnotateConfig
+from schemas.job import JobConfig
+from schemas.manifest import RunManifest
+
+
+def load_job(path: str) -> JobConfig:
+    try:
+        with open(path) as f:
+            raw = yaml.safe_load(f)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return JobConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ValueError(f"{path}: invalid job file:\n{exc}") from exc
+
+
+def annotate_config(job: JobConfig) -> AnnotateConfig:
+    a = job.annotate
+    return AnnotateConfig(inputs=a.inputs, output=join(job.output, "annotated"), signals=a.signals,
+                          reader=a.reader, signal_config=a.signal_config, batch_size=a.batch_size,
+                          storage_options=job.storage_options)
+
+
+def run_job(job: JobConfig) -> list[tuple[str, RunManifest]]:
+    """Run each configured stage; each stage reads the previous stage's output folder."""
+    done = []
+    print("== annotate", file=sys.stderr)
+    config = annotate_config(job)
+    done.append((config.output, run_annotate(config, job.cluster)))
+    return done

@@ -1,0 +1,52 @@
+"""Run a per-shard function on Dask: one task per shard, progress, reports back in input order."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tqdm import tqdm
+
+from pipeline.cluster import dask_client
+from schemas.config import ClusterConfig
+
+
+def run_on_dask(
+    fn: Callable[..., dict],
+    items: Sequence[Any],
+    cluster: ClusterConfig,
+    *args: Any,
+    desc: str = "shards",
+    count_key: str = "rows_written",
+    quiet: bool = False,
+) -> list[dict]:
+    """`fn(item, *args)` for every item, one Dask task each; returns the results in item order.
+
+    `fn` must return a dict and handle its own expected failures (so one bad shard never stops the
+    others); an unexpected exception in a task is re-raised here after the other tasks finish.
+    """
+    if not items:
+        return []
+    from distributed import as_completed
+
+    results: list[dict | None] = [None] * len(items)
+    failures: list[tuple[int, BaseException]] = []
+    with dask_client(cluster, quiet=quiet) as client:
+        futures = [client.submit(fn, item, *args, pure=False, key=f"{desc}-{i}") for i, item in enumerate(items)]
+        index = {f.key: i for i, f in enumerate(futures)}
+        done_count = 0
+        with tqdm(total=len(items), desc=desc, unit="shard", file=sys.stderr, disable=quiet) as bar:
+            for future in as_completed(futures):
+                i = index[future.key]
+                try:
+                    results[i] = future.result()
+                    done_count += int(results[i].get(count_key, 0))
+                except Exception as exc:  # noqa: BLE001 - reported after the others finish
+                    failures.append((i, exc))
+                bar.set_postfix(docs=f"{done_count:,}")
+                bar.update(1)
+    if failures:
+        i, exc = failures[0]
+        raise RuntimeError(f"{len(failures)} task(s) failed; first: {items[i]!r}: {exc}") from exc
+    return [r for r in results if r is not None]

@@ -1,0 +1,110 @@
+"""Local paths and s3:// alike, through fsspec."""
+
+from __future__ import annotations
+
+import glob as _glob
+import gzip
+import io
+import os
+import posixpath
+import uuid
+from typing import IO, Any
+
+import fsspec
+import zstandard
+from fsspec.core import url_to_fs
+
+
+def filesystem(path: str, storage_options: dict[str, Any] | None = None) -> tuple[fsspec.AbstractFileSystem, str]:
+    return url_to_fs(path, **(storage_options or {}))
+
+
+def open_binary(path: str, storage_options: dict[str, Any] | None = None, compression: str | None = None) -> IO[bytes]:
+    """A buffered binary stream; `compression` ('gzip', 'zstd', None) is undone on the fly.
+
+    zstd is read across frames (files made by concatenating frames are common).
+    """
+    raw = fsspec.open(path, "rb", **(storage_options or {})).open()
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        return io.BufferedReader(reader, buffer_size=1 << 20)
+    if compression is not None:
+        raise ValueError(f"unsupported compression {compression!r}")
+    return raw
+
+
+def absolute(path: str) -> str:
+    """Local paths made absolute (workers may run elsewhere); URLs unchanged."""
+    return path if "://" in path else os.path.abspath(path)
+
+
+def expand_inputs(patterns: list[str] | tuple[str, ...], storage_options: dict[str, Any] | None = None) -> list[str]:
+    """Expand globs (local or remote) into a sorted, de-duplicated list of files; a missing path is an error."""
+    out: list[str] = []
+    for pattern in patterns:
+        pattern = absolute(pattern)
+        fs, stripped = filesystem(pattern, storage_options)
+        if _glob.has_magic(stripped):
+            matches = sorted(fs.glob(stripped))
+            if not matches:
+                raise FileNotFoundError(f"no input matches {pattern!r}")
+        else:
+            if not fs.exists(stripped):
+                raise FileNotFoundError(f"input not found: {pattern!r}")
+            matches = sorted(fs.find(stripped)) if fs.isdir(stripped) else [stripped]
+        out.extend(_unstrip(pattern, m) for m in matches)
+    return sorted(dict.fromkeys(out))
+
+
+def _unstrip(original: str, path: str) -> str:
+    return f"{original.split('://', 1)[0]}://{path}" if "://" in original else path
+
+
+def join(base: str, *parts: str) -> str:
+    return posixpath.join(base, *parts) if "://" in base else os.path.join(base, *parts)
+
+
+def makedirs(path: str, storage_options: dict[str, Any] | None = None) -> None:
+    fs, stripped = filesystem(path, storage_options)
+    fs.makedirs(stripped, exist_ok=True)
+
+
+def temporary_name(final: str) -> str:
+    """A sibling name for writing `final` before it is complete (renamed into place when done)."""
+    head, tail = posixpath.split(final) if "://" in final else os.path.split(final)
+    return join(head, f".{tail}.tmp-{uuid.uuid4().hex[:12]}")
+
+
+def commit(tmp: str, final: str, storage_options: dict[str, Any] | None = None) -> None:
+    """Move a finished temporary file into place (atomic rename locally; copy+delete on object stores)."""
+    fs, tmp_stripped = filesystem(tmp, storage_options)
+    _, final_stripped = filesystem(final, storage_options)
+    fs.mv(tmp_stripped, final_stripped)
+
+
+def remove_quietly(path: str, storage_options: dict[str, Any] | None = None) -> None:
+    try:
+        fs, stripped = filesystem(path, storage_options)
+        if fs.exists(stripped):
+            fs.rm(stripped)
+    except OSError:
+        pass
+
+
+def write_bytes_atomic(path: str, data: bytes, storage_options: dict[str, Any] | None = None) -> None:
+    tmp = temporary_name(path)
+    fs, stripped = filesystem(tmp, storage_options)
+    fs.makedirs(fs._parent(stripped), exist_ok=True)
+    with fs.open(stripped, "wb") as f:
+        f.write(data)
+    commit(tmp, path, storage_options)
+
+
+def read_bytes(path: str, storage_options: dict[str, Any] | None = None) -> bytes | None:
+    fs, stripped = filesystem(path, storage_options)
+    if not fs.exists(stripped):
+        return None
+    with fs.open(stripped, "rb") as f:
+        return f.read()

@@ -1,0 +1,77 @@
+"""Validated configuration of signals and stages (pydantic). Unknown keys are errors."""
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+InputFormat = Literal["auto", "warc", "wet", "jsonl", "parquet"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MinHashConfig(StrictModel):
+    """Parameters of MinHash signatures (minhash family)."""
+
+    schemes: tuple[str, ...] = ("rpv2",)
+    num_perm: int = 128
+    ngram: int = 13
+    seed: int = 42
+
+
+class SignalConfig(StrictModel):
+    """What the signal families need beyond the text: a forced language and user-supplied models."""
+
+    language: str | None = Field(None, description="force the language of language-dependent signals")
+    kenlm_models: dict[str, str] = Field(default_factory=dict, description="language -> KenLM model path")
+    classifiers: dict[str, str] = Field(default_factory=dict, description="name -> fastText classifier path")
+    dsir_targets: dict[str, str] = Field(default_factory=dict, description="target name -> DSIR model path")
+    ut1_map: str | None = Field(None, description="domain -> category TSV for rps_doc_ut1_blacklist")
+    minhash: MinHashConfig = MinHashConfig()
+
+
+class ReaderConfig(StrictModel):
+    """How input shards are read."""
+
+    format: InputFormat = "auto"
+    text_field: str = "text"
+    id_field: str | None = "id"
+    url_field: str | None = "url"
+    max_doc_chars: int = Field(10_000_000, description="longer documents are skipped and counted")
+    min_doc_chars: int = Field(1, description="shorter documents (after extraction) are skipped and counted")
+    html_main_content: bool = Field(True, description="WARC: keep only the main content of HTML pages")
+
+
+class AnnotateConfig(StrictModel):
+    """The annotate stage: shards in, annotated Parquet out."""
+
+    inputs: tuple[str, ...]
+    output: str
+    signals: tuple[str, ...] | None = Field(None, description="signal families; None means every family")
+    reader: ReaderConfig = ReaderConfig()
+    signal_config: SignalConfig = SignalConfig()
+    batch_size: int = Field(2000, ge=1, description="documents per Arrow batch / Parquet row group")
+    storage_options: dict[str, object] = Field(default_factory=dict, description="fsspec options (s3 endpoint, ...)")
+
+    def output_hash(self) -> str:
+        """Hash of everything that changes the content of an output shard."""
+        relevant = self.model_dump(include={"signals", "reader", "signal_config", "batch_size"})
+        return config_hash(relevant)
+
+
+class ClusterConfig(StrictModel):
+    """Where tasks run: a LocalCluster of `workers` processes, or an existing scheduler."""
+
+    scheduler: str | None = None
+    workers: int = Field(2, ge=1)
+    threads_per_worker: int = Field(1, ge=1)
+    memory_limit: str = "auto"
+
+
+def config_hash(obj: object) -> str:
+    """A short, stable hash of a JSON-able object (keys sorted)."""
+    blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

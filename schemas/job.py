@@ -1,0 +1,24 @@
+"""Schema of a job file (`assay run JOB.yaml`): where outputs go, the cluster, and each stage's settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from schemas.config import ClusterConfig, ReaderConfig, SignalConfig, StrictModel
+
+
+class AnnotateStage(StrictModel):
+    inputs: tuple[str, ...]
+    signals: tuple[str, ...] | None = None
+    reader: ReaderConfig = ReaderConfig()
+    signal_config: SignalConfig = SignalConfig()
+    batch_size: int = Field(2000, ge=1)
+
+
+class JobConfig(StrictModel):
+    """A whole pipeline run. Stage outputs go to <output>/<stage>/."""
+
+    output: str
+    cluster: ClusterConfig = ClusterConfig()
+    storage_options: dict[str, object] = Field(default_factory=dict)
+    annotate: AnnotateStage

@@ -1,0 +1,40 @@
+"""A batch of texts with lazily computed, shared views (computed once, used by every family)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class TextBatch:
+    """Texts (and their URLs) plus a memo of derived views keyed by name."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        urls: Sequence[str | None] | None = None,
+        language: str | None = None,
+    ) -> None:
+        self.texts = list(texts)
+        self.urls = list(urls) if urls is not None else [None] * len(self.texts)
+        if len(self.urls) != len(self.texts):
+            raise ValueError("texts and urls differ in length")
+        self.forced_language = language
+        self._views: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def view(self, name: str, compute: Callable[[TextBatch], Any]) -> Any:
+        """The view `name`, computed by `compute(self)` the first time it is asked for."""
+        if name not in self._views:
+            self._views[name] = compute(self)
+        return self._views[name]
+
+    def languages(self) -> list[str | None]:
+        """The language of language-dependent signals: the forced one, else fastText's top label."""
+        if self.forced_language is not None:
+            return [self.forced_language] * len(self)
+        from signals.langid import identify
+
+        return self.view("lid", identify)[0]

@@ -1,0 +1,3 @@
+"""Imports every built-in family so that it registers itself. Add new family modules here."""
+
+import signals.ccnet  # noqa: F401

@@ -1,0 +1,51 @@
+"""Text views of the spec (shared/spec/signals.md), computed once per batch and shared by families.
+
+Each `*_view` takes a TextBatch and is used as `batch.view(name, fn)`; the plain functions are the
+per-document definitions.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+
+from signals.batch import TextBatch
+
+_PUNCT_TABLE = str.maketrans("", "", string.punctuation)
+_WHITESPACE = re.compile(r"\s+")
+RAW_WORD = re.compile(r"\w+|[^\w\s]+")
+LINE = re.compile(r"([^\n]*\n|[^\n]+$)")
+
+
+def normalize(text: str) -> str:
+    """Delete ASCII punctuation, lowercase, strip and collapse whitespace runs to one space, NFD."""
+    text = text.translate(_PUNCT_TABLE).lower()
+    text = _WHITESPACE.sub(" ", text.strip())
+    return unicodedata.normalize("NFD", text)
+
+
+def raw_words(text: str) -> list[str]:
+    """WordPunct tokens of the raw text (case kept; punctuation runs are tokens)."""
+    return RAW_WORD.findall(text)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines keeping their trailing '\\n'; empty lines kept; an empty text has no lines."""
+    return [m.group(0) for m in LINE.finditer(text)]
+
+
+def normalized_view(batch: TextBatch) -> list[str]:
+    return [normalize(t) for t in batch.texts]
+
+
+def normalized_words_view(batch: TextBatch) -> list[list[str]]:
+    return [n.split() for n in batch.view("normalized", normalized_view)]
+
+
+def raw_words_view(batch: TextBatch) -> list[list[str]]:
+    return [raw_words(t) for t in batch.texts]
+
+
+def lines_view(batch: TextBatch) -> list[list[str]]:
+    return [split_lines(t) for t in batch.texts]
