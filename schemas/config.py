@@ -27,6 +27,8 @@ class SignalConfig(StrictModel):
 
     language: str | None = Field(None, description="force the language of language-dependent signals")
     kenlm_models: dict[str, str] = Field(default_factory=dict, description="language -> KenLM model path")
+    sentencepiece_models: dict[str, str] = Field(
+        default_factory=dict, description="language -> SentencePiece model path (tokenises text for its KenLM model)")
     classifiers: dict[str, str] = Field(default_factory=dict, description="name -> fastText classifier path")
     dsir_targets: dict[str, str] = Field(default_factory=dict, description="target name -> DSIR model path")
     ut1_map: str | None = Field(None, description="domain -> category TSV for rps_doc_ut1_blacklist")

@@ -62,7 +62,7 @@ class CCNet(Family):
             return [None] * len(batch)
         from signals.perplexity import batch_perplexity
 
-        return batch_perplexity(batch, self.config.kenlm_models)
+        return batch_perplexity(batch, self.config.kenlm_models, self.config.sentencepiece_models)
 
     @staticmethod
     def _buckets(batch: TextBatch, perplexity: list[float | None]) -> list[int | None]:

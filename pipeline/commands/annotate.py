@@ -31,7 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=2000, help="documents per batch / row group")
     p.add_argument("--max-doc-chars", type=int, default=10_000_000, help="skip (and count) longer documents")
     p.add_argument("--kenlm", action="append", metavar="LANG=PATH", help="KenLM model for a language")
-    p.add_argument("--classifier", action="append", metavar="NAME=PATH", help="fastText quality classifier")
+    p.add_argument("--sentencepiece", action="append", metavar="LANG=PATH",
+                   help="SentencePiece model tokenising text for that language's KenLM model (as CCNet)")
+    p.add_argument("--classifier", action="append", metavar="NAME=PATH",
+                   help="fastText quality classifier (from `assay train-classifier`) → rps_doc_ml_NAME_score")
+    p.add_argument("--dsir-target", action="append", metavar="NAME=PATH",
+                   help="DSIR model (from `assay fit-dsir`) → rps_doc_NAME_importance")
     p.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
                    help="fsspec storage option, e.g. endpoint_url=http://127.0.0.1:9000")
     add_cluster_options(p)
@@ -46,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         reader=ReaderConfig(format=args.format, text_field=args.text_field, id_field=args.id_field or None,
                             url_field=args.url_field or None, max_doc_chars=args.max_doc_chars),
         signal_config=SignalConfig(language=args.language, kenlm_models=parse_key_values(args.kenlm, "--kenlm"),
-                                   classifiers=parse_key_values(args.classifier, "--classifier")),
+                                   sentencepiece_models=parse_key_values(args.sentencepiece, "--sentencepiece"),
+                                   classifiers=parse_key_values(args.classifier, "--classifier"),
+                                   dsir_targets=parse_key_values(args.dsir_target, "--dsir-target")),
         batch_size=args.batch_size,
         storage_options=parse_storage_options(args.storage_option),
     )
