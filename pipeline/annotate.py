@@ -23,6 +23,7 @@ from pipeline.storage import (
     filesystem,
     makedirs,
     remove_quietly,
+    remove_stale_temporaries,
     temporary_name,
 )
 from schemas.annotated import annotated_schema
@@ -140,6 +141,7 @@ def run_annotate(config: AnnotateConfig, cluster: ClusterConfig, quiet: bool = F
     inputs = expand_inputs(config.inputs, so)
     config = config.model_copy(update={"output": absolute(config.output)})
     makedirs(config.output, so)
+    remove_stale_temporaries(config.output, so)
     tasks = plan_tasks(inputs, config.output)
     config_hash = config.output_hash()
     previous = {t.shard_id: completed_report(t, config_hash, so) for t in tasks}

@@ -77,6 +77,15 @@ def temporary_name(final: str) -> str:
     return join(head, f".{tail}.tmp-{uuid.uuid4().hex[:12]}")
 
 
+def remove_stale_temporaries(folder: str, storage_options: dict[str, Any] | None = None) -> int:
+    """Delete temporaries left by killed tasks of an earlier run (named by `temporary_name`)."""
+    fs, stripped = filesystem(folder, storage_options)
+    stale = [p for p in fs.find(stripped) if ".tmp-" in p.rsplit("/", 1)[-1] and p.rsplit("/", 1)[-1].startswith(".")]
+    for path in stale:
+        fs.rm(path)
+    return len(stale)
+
+
 def commit(tmp: str, final: str, storage_options: dict[str, Any] | None = None) -> None:
     """Move a finished temporary file into place (atomic rename locally; copy+delete on object stores)."""
     fs, tmp_stripped = filesystem(tmp, storage_options)

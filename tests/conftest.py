@@ -1,0 +1,39 @@
+"""Shared fixtures: small real shards in every supported format."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tests.shardgen import html_page, write_jsonl, write_warc, write_wet  # noqa: E402
+
+SAMPLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "sample")
+
+SENTENCES = {
+    "en": "The committee met on Tuesday to discuss the new library, the budget and the roads near the school.",
+    "de": "Der Ausschuss traf sich am Dienstag, um über die neue Bibliothek und die Straßen zu sprechen.",
+    "fr": "Le comité s'est réuni mardi pour discuter de la nouvelle bibliothèque et des routes du village.",
+}
+
+
+def make_docs(lang: str, n: int, start: int = 0) -> list[str]:
+    base = SENTENCES[lang]
+    return [f"{base} ({i})\n{base.upper() if i % 7 == 0 else base}\nItem {i}." for i in range(start, start + n)]
+
+
+@pytest.fixture
+def shard_dir(tmp_path):
+    """Four shards, one per format: 40 + 30 + 20 + 10 documents."""
+    d = tmp_path / "shards"
+    d.mkdir()
+    write_jsonl(str(d / "en.jsonl.zst"), [{"text": t, "url": f"http://en.org/{i}"} for i, t in enumerate(make_docs("en", 40))])
+    pages = [(f"http://de.org/{i}", html_page(f"Seite {i}", t.split("\n"), "de").encode(), "text/html; charset=utf-8")
+             for i, t in enumerate(make_docs("de", 30))]
+    write_warc(str(d / "de.warc.gz"), pages)
+    write_wet(str(d / "fr.warc.wet.gz"), [(f"http://fr.org/{i}", t) for i, t in enumerate(make_docs("fr", 20))])
+    write_jsonl(str(d / "mix.jsonl.gz"), [{"id": f"m{i}", "text": t} for i, t in enumerate(make_docs("en", 10, 100))])
+    return d
