@@ -104,6 +104,7 @@ def annotate_shard(task: ShardTask, config_json: str) -> dict:
                          config_hash=config.output_hash(), worker=socket.gethostname())
     tmp = temporary_name(task.output)
     fs, tmp_path = filesystem(tmp, so)
+    fs.makedirs(fs._parent(tmp_path), exist_ok=True)
     rows = text_bytes = 0
     try:
         with fs.open(tmp_path, "wb") as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
