@@ -23,7 +23,7 @@ def dask_client(config: ClusterConfig, quiet: bool = False) -> Iterator[object]:
             threads_per_worker=config.threads_per_worker,
             processes=True,
             memory_limit=config.memory_limit,
-            dashboard_address=":0",
+            dashboard_address=config.dashboard_address,
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)

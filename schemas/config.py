@@ -13,13 +13,24 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MinHashConfig(StrictModel):
-    """Parameters of MinHash signatures (minhash family)."""
+MinHashScheme = Literal["oph", "rpv2"]
 
-    schemes: tuple[str, ...] = ("rpv2",)
-    num_perm: int = 128
-    ngram: int = 13
-    seed: int = 42
+
+class MinHashConfig(StrictModel):
+    """Parameters of MinHash signatures (minhash family): one column `minhash_<scheme>` per scheme.
+
+    `oph` (default): one-permutation hashing over word n-grams, vectorised; `rpv2`: bit-compatible
+    with RedPajama-V2 / datasketch's legacy scheme (13-grams, 128 permutations, seed 42).
+    """
+
+    schemes: tuple[MinHashScheme, ...] = ("oph",)
+    num_perm: int = Field(128, ge=1, le=1024)
+    ngram: dict[MinHashScheme, int] = Field(default_factory=lambda: {"oph": 5, "rpv2": 13},
+                                            description="word n-gram length per scheme")
+    seed: int = Field(42, ge=0, lt=2**32)
+
+    def ngram_of(self, scheme: str) -> int:
+        return self.ngram.get(scheme, 13 if scheme == "rpv2" else 5)
 
 
 class SignalConfig(StrictModel):
@@ -71,6 +82,7 @@ class ClusterConfig(StrictModel):
     workers: int = Field(2, ge=1)
     threads_per_worker: int = Field(1, ge=1)
     memory_limit: str = "auto"
+    dashboard_address: str = Field(":8787", description="':0' picks a free port")
 
 
 def config_hash(obj: object) -> str:
