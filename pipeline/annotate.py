@@ -149,7 +149,13 @@ def run_annotate(config: AnnotateConfig, cluster: ClusterConfig, quiet: bool = F
     pending = [t for t in tasks if previous[t.shard_id] is None]
     if not quiet and len(pending) < len(tasks):
         print(f"resume: {len(tasks) - len(pending)} of {len(tasks)} shards already complete", file=sys.stderr)
-    fresh = run_on_dask(annotate_shard, pending, cluster, config.model_dump_json(), desc="annotate", quiet=quiet)
+    def task_failed(task: ShardTask, exc: BaseException) -> dict:
+        return ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="error",
+                           config_hash=config_hash, error=f"{task.input}: task failed: {type(exc).__name__}: {exc}"
+                           ).model_dump()
+
+    fresh = run_on_dask(annotate_shard, pending, cluster, config.model_dump_json(), desc="annotate", quiet=quiet,
+                        on_error=task_failed)
     by_shard = {r["shard"]: ShardReport.model_validate(r) for r in fresh}
     reports = [previous[t.shard_id] or by_shard[t.shard_id] for t in tasks]
     return write_manifest("annotate", config, config_hash, inputs, reports, started, so)

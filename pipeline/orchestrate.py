@@ -20,11 +20,13 @@ def run_on_dask(
     desc: str = "shards",
     count_key: str = "rows_written",
     quiet: bool = False,
+    on_error: Callable[[Any, BaseException], dict] | None = None,
 ) -> list[dict]:
     """`fn(item, *args)` for every item, one Dask task each; returns the results in item order.
 
-    `fn` must return a dict and handle its own expected failures (so one bad shard never stops the
-    others); an unexpected exception in a task is re-raised here after the other tasks finish.
+    `fn` returns a dict and handles its own expected failures, so one bad shard never stops the
+    others. A task that still fails (its worker died repeatedly, say) becomes `on_error(item, exc)`;
+    without `on_error` the first such failure is raised after every other task has finished.
     """
     if not items:
         return []
@@ -43,7 +45,10 @@ def run_on_dask(
                     results[i] = future.result()
                     done_count += int(results[i].get(count_key, 0))
                 except Exception as exc:  # noqa: BLE001 - reported after the others finish
-                    failures.append((i, exc))
+                    if on_error is None:
+                        failures.append((i, exc))
+                    else:
+                        results[i] = on_error(items[i], exc)
                 bar.set_postfix(docs=f"{done_count:,}")
                 bar.update(1)
     if failures:

@@ -1,0 +1,31 @@
+"""run_on_dask: results in input order, and a task that kills its worker does not stop the others."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.orchestrate import run_on_dask
+from schemas.config import ClusterConfig
+
+pytestmark = pytest.mark.slow
+
+
+def square_or_die(x: int) -> dict:
+    if x == 3:
+        os._exit(17)  # the worker process dies mid-task, as an OOM kill would do
+    return {"value": x * x, "rows_written": 1}
+
+
+def test_dead_worker_becomes_an_error_report_and_others_finish():
+    results = run_on_dask(square_or_die, [1, 2, 3, 4, 5], ClusterConfig(workers=2, dashboard_address=":0"),
+                          quiet=True, on_error=lambda item, exc: {"failed": item, "error": type(exc).__name__})
+    assert results[:2] == [{"value": 1, "rows_written": 1}, {"value": 4, "rows_written": 1}]
+    assert results[2] == {"failed": 3, "error": "KilledWorker"}
+    assert results[3:] == [{"value": 16, "rows_written": 1}, {"value": 25, "rows_written": 1}]
+
+
+def test_without_on_error_the_failure_is_raised_after_the_rest():
+    with pytest.raises(RuntimeError, match="1 task"):
+        run_on_dask(square_or_die, [3, 4], ClusterConfig(workers=1, dashboard_address=":0"), quiet=True)
