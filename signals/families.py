@@ -1,3 +1,4 @@
 """Imports every built-in family so that it registers itself. Add new family modules here."""
 
 import signals.ccnet  # noqa: F401
+import signals.minhash  # noqa: F401
