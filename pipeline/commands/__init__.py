@@ -1,3 +1,3 @@
 """One module per CLI command; each exposes `register(subparsers)`."""
 
-COMMANDS = ("annotate", "run", "signals")
+COMMANDS = ("annotate", "run", "signals", "select")
