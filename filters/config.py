@@ -65,7 +65,7 @@ def parse_selection(text: str, catalog: Catalog, source: str = "<filters>") -> S
     try:
         spec = FilterFile.model_validate(raw)
     except ValidationError as exc:
-        raise FilterConfigError([_pydantic_problem(e, lines, source) for e in exc.errors()]) from None
+        raise FilterConfigError(_pydantic_problems(exc.errors(), lines, source)) from None
     builder = _Builder(catalog, lines, source)
     rules = tuple(builder.rule(r, ("rules", i), line=False) for i, r in enumerate(spec.rules))
     line_rules = tuple(builder.rule(r, ("line_filters", i), line=True) for i, r in enumerate(spec.line_filters))
@@ -98,9 +98,16 @@ def _compose(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     return value, lines
 
 
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+
 def _plain(node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[str],
            constructor: yaml.SafeLoader, source: str) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in _PLAIN_TAGS:
+        problems.append(f"{source}:{node.start_mark.line + 1}: YAML tag {node.tag!r} is not allowed "
+                        "(filter files hold plain values only)")
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -135,8 +142,29 @@ def _dotted(loc: tuple) -> str:
     return out
 
 
-def _pydantic_problem(error: dict, lines: dict[Path, int], source: str) -> str:
-    loc = tuple(s for s in error["loc"] if not (isinstance(s, str) and s.endswith(" rule")))  # union tags
+_UNION_MEMBERS = {"int", "float", "bool", "str"}  # pydantic names the members of a scalar union by type
+
+
+def _pydantic_problems(errors: list[dict], lines: dict[Path, int], source: str) -> list[str]:
+    """One message per location: alternatives of a union (int | float) are merged into one."""
+    by_loc: dict[tuple, list[dict]] = {}
+    for error in errors:
+        loc = tuple(s for s in error["loc"] if not (isinstance(s, str) and s.endswith(" rule")))  # union tags
+        if loc and loc[-1] in _UNION_MEMBERS and loc not in lines:
+            loc = loc[:-1]
+        by_loc.setdefault(loc, []).append(error)
+    out = []
+    for loc, group in by_loc.items():
+        if len(group) == 1:
+            out.append(_pydantic_problem(group[0], loc, lines, source))
+        else:
+            msgs = " or ".join(dict.fromkeys(e["msg"].removeprefix("Input should be ") for e in group))
+            out.append(f"{source}:{_line(lines, loc)}: {_dotted(loc)}: wrong type {_short(group[0].get('input'))}: "
+                       f"should be {msgs}")
+    return out
+
+
+def _pydantic_problem(error: dict, loc: tuple, lines: dict[Path, int], source: str) -> str:
     line = _line(lines, loc)
     msg = error["msg"]
     if error["type"] == "extra_forbidden":
@@ -210,8 +238,8 @@ class _Builder:
             kind = recipe_book.recipe_kind(spec.recipe)
             rule = recipe_book.build(spec.recipe, spec.overrides)
         except (recipe_book.RecipeError, ValueError) as exc:
-            where = (*path, "overrides") if "override" in str(exc) or "parameter" in str(exc) else (*path, "recipe")
-            self.fail(where, str(exc))
+            parameter = getattr(exc, "parameter", None)
+            self.fail((*path, "overrides", parameter) if parameter else (*path, "recipe"), str(exc))
             return None
         if kind == "line" and not line:
             self.fail((*path, "recipe"), f"{spec.recipe!r} is a line filter recipe: put it under line_filters")

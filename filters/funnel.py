@@ -15,9 +15,9 @@ def chars_expr(columns: list[str]) -> pl.Expr:
     return pl.col("ccnet_length").cast(pl.Int64) if "ccnet_length" in columns else pl.col("text").str.len_chars()
 
 
-def document_funnel(frame: pl.LazyFrame, steps: list[Step], chars: pl.Expr,
-                    dedup_flag: str | None = None) -> Funnel:
-    """Counts of every step over `frame` (only the columns the steps and `chars` name are read)."""
+def funnel_frame(frame: pl.LazyFrame, steps: list[Step], chars: pl.Expr, dedup_flag: str | None = None
+                 ) -> pl.LazyFrame:
+    """One row of counts for every step, as a lazy query (only the columns the steps and `chars` name are read)."""
     keeps = [decide(document_truth(s.rule), s.nulls).alias(f"_k{j}") for j, s in enumerate(steps)]
     extra = [pl.col(dedup_flag).is_null().alias("_missing")] if dedup_flag else []
     verdicts = frame.select(chars.alias("_c"), *keeps, *extra)
@@ -31,13 +31,19 @@ def document_funnel(frame: pl.LazyFrame, steps: list[Step], chars: pl.Expr,
                  rest.sum().alias(f"dr{j}"), pl.col("_c").filter(rest).sum().alias(f"cr{j}")]
     if extra:
         aggs.append(pl.col("_missing").sum().alias("missing"))
-    row = verdicts.select(aggs).collect().row(0, named=True)
+    return verdicts.select(aggs)
+
+
+def document_funnel(frame: pl.LazyFrame, steps: list[Step], chars: pl.Expr,
+                    dedup_flag: str | None = None) -> Funnel:
+    """Counts of every step over `frame`: removed alone, in sequence, remaining (documents and chars)."""
+    row = funnel_frame(frame, steps, chars, dedup_flag).collect().row(0, named=True)
 
     def n(key: str) -> int:
         return int(row[key] or 0)
 
     funnel = Funnel(input=Count(documents=n("n"), chars=n("c")),
-                    missing_from_dedup=n("missing") if extra else None)
+                    missing_from_dedup=n("missing") if dedup_flag else None)
     for j, s in enumerate(steps):
         funnel.rules.append(RuleFunnel(
             name=s.name, expression=s.rule.describe(), nulls=s.nulls,

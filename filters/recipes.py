@@ -240,7 +240,11 @@ RECIPES: dict[str, tuple[Callable[..., Rule], RecipeKind]] = {
 
 
 class RecipeError(ValueError):
-    """An unknown recipe or override."""
+    """An unknown recipe or override (`parameter`: the override at fault, if any)."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 def recipe_kind(name: str) -> RecipeKind:
@@ -258,12 +262,12 @@ def build(name: str, overrides: Mapping[str, Any] | None = None) -> Rule:
             close = difflib.get_close_matches(key, list(params), n=1)
             raise RecipeError(f"recipe {name!r} has no parameter {key!r}"
                               + (f" (did you mean {close[0]!r}?)" if close else "")
-                              + f"; parameters: {', '.join(params)}")
+                              + f"; parameters: {', '.join(params)}", parameter=key)
         try:
             kwargs[key] = TypeAdapter(hints[key]).validate_python(value, strict=True)
         except ValidationError as exc:
             reason = "; ".join(dict.fromkeys(e["msg"] for e in exc.errors()))
-            raise RecipeError(f"recipe {name!r}: override {key}={value!r}: {reason}") from None
+            raise RecipeError(f"recipe {name!r}: override {key}={value!r}: {reason}", parameter=key) from None
     return fn(**kwargs)
 
 
