@@ -2,3 +2,6 @@
 
 import signals.ccnet  # noqa: F401
 import signals.minhash  # noqa: F401
+import signals.rps_doc  # noqa: F401
+import signals.rps_lines  # noqa: F401
+import signals.assay_extras  # noqa: F401

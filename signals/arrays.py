@@ -1,0 +1,240 @@
+"""Columnar views of a batch: code points, lines, WordPunct tokens and normalized words as arrays.
+
+The spec defines every signal per document (signals/views.py). Here the same quantities are
+computed once per batch with NumPy over the concatenated code points of all documents, using
+property tables taken from Python itself (signals/chartables.py), so they equal the per-document
+definitions exactly. Offsets are global (into the concatenation); `*_start` arrays have one entry
+per document plus a final end offset.
+
+Lines: every document is cut at each '\\n' into `newlines + 1` segments; a segment is a line of
+the spec unless it is the empty last segment of its document (text ending with '\\n', or empty).
+The normalized text keeps the newlines (deleting punctuation, lower() and NFD never touch them),
+so its segments line up one to one with the raw ones.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from signals import chartables as ct
+from signals.batch import TextBatch
+from signals.views import _PUNCT_BYTES
+
+_INDEX = np.int64
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(lengths) + 1, dtype=_INDEX)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
+def _codes(texts: list[str]) -> np.ndarray:
+    return np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Texts cut at every '\\n' (the newline stays with the segment it ends)."""
+
+    seg_id: np.ndarray  # per code point: its segment
+    start: np.ndarray  # per segment: first code point
+    end: np.ndarray  # per segment: one past the last code point
+    doc: np.ndarray  # per segment: document index
+    is_line: np.ndarray  # per segment: whether it is a line of the spec
+    line_counts: np.ndarray  # per document: number of lines
+
+    @property
+    def lines(self) -> np.ndarray:
+        """Segment indices of the lines, in document order."""
+        return np.flatnonzero(self.is_line)
+
+
+def segments(codes: np.ndarray, doc_start: np.ndarray) -> Segments:
+    n_docs = len(doc_start) - 1
+    lengths = np.diff(doc_start)
+    newline = codes == 10
+    nl_cum = np.zeros(len(codes) + 1, dtype=_INDEX)
+    np.cumsum(newline, out=nl_cum[1:])
+    doc_of_char = np.repeat(np.arange(n_docs, dtype=_INDEX), lengths)
+    seg_id = doc_of_char + nl_cum[:-1]
+    nl_per_doc = nl_cum[doc_start[1:]] - nl_cum[doc_start[:-1]]
+    base = np.arange(n_docs, dtype=_INDEX) + nl_cum[doc_start[:-1]]
+    n_segs = n_docs + int(nl_cum[-1])
+    nl_pos = np.flatnonzero(newline)
+    start = np.empty(n_segs, dtype=_INDEX)
+    end = np.empty(n_segs, dtype=_INDEX)
+    start[base] = doc_start[:-1]
+    start[seg_id[nl_pos] + 1] = nl_pos + 1
+    end[seg_id[nl_pos]] = nl_pos + 1
+    last = base + nl_per_doc
+    end[last] = doc_start[1:]
+    is_line = np.ones(n_segs, dtype=bool)
+    tail = end[last] > start[last]
+    is_line[last] = tail
+    doc = np.repeat(np.arange(n_docs, dtype=_INDEX), nl_per_doc + 1)
+    return Segments(seg_id, start, end, doc, is_line, nl_per_doc + tail)
+
+
+def first_last_nonspace(props: np.ndarray, seg_id: np.ndarray, n_segs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment, the position of its first and last non-whitespace code point (-1 if none)."""
+    pos = np.flatnonzero((props & ct.SPACE) == 0)
+    seg = seg_id[pos]
+    first = np.full(n_segs, -1, dtype=_INDEX)
+    last = np.full(n_segs, -1, dtype=_INDEX)
+    if len(pos):
+        change = seg[1:] != seg[:-1]
+        is_first = np.concatenate([[True], change])
+        is_last = np.concatenate([change, [True]])
+        first[seg[is_first]] = pos[is_first]
+        last[seg[is_last]] = pos[is_last]
+    return first, last
+
+
+@dataclass(frozen=True)
+class RawText:
+    """Code points of the raw texts and their line segments."""
+
+    codes: np.ndarray
+    props: np.ndarray
+    doc_start: np.ndarray
+    segs: Segments
+    first_nonspace: np.ndarray  # per segment
+    last_nonspace: np.ndarray  # per segment
+
+    def char_at(self, pos: np.ndarray) -> np.ndarray:
+        """Code points at `pos` (0 where pos is -1, i.e. no such character)."""
+        if len(self.codes) == 0:
+            return np.zeros(len(pos), dtype=np.uint32)
+        return np.where(pos >= 0, self.codes[np.maximum(pos, 0)], 0)
+
+
+def raw_text_view(batch: TextBatch) -> RawText:
+    codes = _codes(batch.texts)
+    props = ct.properties()[codes]
+    doc_start = _offsets(np.fromiter(map(len, batch.texts), dtype=_INDEX, count=len(batch.texts)))
+    segs = segments(codes, doc_start)
+    first, last = first_last_nonspace(props, segs.seg_id, len(segs.start))
+    return RawText(codes, props, doc_start, segs, first, last)
+
+
+@dataclass(frozen=True)
+class RawTokens:
+    """Counts over the WordPunct tokens `\\w+|[^\\w\\s]+` of each raw text."""
+
+    count: np.ndarray  # per document: number of tokens
+    with_ascii_letter: np.ndarray  # per document: tokens containing [a-zA-Z]
+    all_caps: np.ndarray  # per document: tokens for which str.isupper() holds
+
+
+def raw_tokens_view(batch: TextBatch) -> RawTokens:
+    raw: RawText = batch.view("raw_text", raw_text_view)
+    props, doc_start = raw.props, raw.doc_start
+    n_docs = len(batch)
+    kind = np.where(props & ct.WORD, 1, np.where(props & ct.SPACE, 0, 2)).astype(np.int8)
+    prev = np.empty_like(kind)
+    prev[1:] = kind[:-1]
+    if len(kind):
+        starts_in = doc_start[:-1][doc_start[:-1] < len(kind)]
+        prev[starts_in] = 0
+    is_start = (kind != 0) & (kind != prev)
+    start_pos = np.flatnonzero(is_start)
+    n_tok = len(start_pos)
+    tok_id = np.cumsum(is_start) - 1
+    tok_doc = np.searchsorted(doc_start, start_pos, side="right") - 1
+    alpha = np.bincount(tok_id[(props & ct.ASCII_ALPHA) != 0], minlength=n_tok) > 0
+    upper = np.bincount(tok_id[(props & ct.UPPER) != 0], minlength=n_tok) > 0
+    blocked = np.bincount(tok_id[(props & ct.LOWER_OR_TITLE) != 0], minlength=n_tok) > 0
+    return RawTokens(
+        count=np.bincount(tok_doc, minlength=n_docs),
+        with_ascii_letter=np.bincount(tok_doc[alpha], minlength=n_docs),
+        all_caps=np.bincount(tok_doc[upper & ~blocked], minlength=n_docs),
+    )
+
+
+def lowered_nfd(text: str) -> str:
+    """`normalize` without the whitespace collapse: punctuation deleted, lower(), NFD; newlines kept."""
+    text = text.encode("utf-8", "surrogatepass").translate(None, _PUNCT_BYTES)
+    return unicodedata.normalize("NFD", text.decode("utf-8", "surrogatepass").lower())
+
+
+@dataclass(frozen=True)
+class Words:
+    """Normalized words of every document (`normalize(raw).split()`) as arrays.
+
+    `first[i]` is the global index of the first occurrence of word i's string in its own
+    document, so two positions of one document hold the same word iff their `first` agree.
+    """
+
+    processed: list[str]  # per document: lowered_nfd(raw)
+    words: list[list[str]]  # per document: the normalized words
+    vocab: list[dict[str, int]]  # per document: word -> global index of its first occurrence
+    start: np.ndarray  # per document + 1: global word offsets
+    doc: np.ndarray  # per word: document index
+    length: np.ndarray  # per word: len(word)
+    first: np.ndarray  # per word: see above
+    seg: np.ndarray  # per word: segment (line) index, aligned with RawText.segs
+    seg_nonspace: np.ndarray  # per segment: non-whitespace code points of the normalized segment
+    seg_numeric: np.ndarray  # per segment: str.isnumeric code points of the normalized segment
+
+
+def words_view(batch: TextBatch) -> Words:
+    raw: RawText = batch.view("raw_text", raw_text_view)
+    processed = [lowered_nfd(t) for t in batch.texts]
+    words = batch.view("normalized_words", lambda b: [p.split() for p in processed])
+    n_docs = len(batch)
+    codes = _codes(processed)
+    props = ct.properties()[codes]
+    doc_start = _offsets(np.fromiter(map(len, processed), dtype=_INDEX, count=n_docs))
+    segs = segments(codes, doc_start)
+    n_segs = len(raw.segs.start)
+    if len(segs.start) != n_segs:  # pragma: no cover - would mean normalization moved a newline
+        raise AssertionError("normalized text does not keep the lines of the raw text")
+    space = (props & ct.SPACE) != 0
+    prev_space = np.empty_like(space)
+    prev_space[1:] = space[:-1]
+    if len(space):
+        prev_space[doc_start[:-1][doc_start[:-1] < len(space)]] = True
+    word_pos = np.flatnonzero(~space & prev_space)
+    ends = np.flatnonzero(~space & np.concatenate([space[1:], [True]]) | _last_chars(doc_start, len(space), ~space))
+    counts = np.fromiter(map(len, words), dtype=_INDEX, count=n_docs)
+    start = _offsets(counts)
+    n_words = int(start[-1])
+    if len(word_pos) != n_words or len(ends) != n_words:  # pragma: no cover - tables disagree with split()
+        raise AssertionError("word boundaries disagree with str.split()")
+    vocab: list[dict[str, int]] = []
+    first = np.empty(n_words, dtype=_INDEX)
+    for d, ws in enumerate(words):
+        table: dict[str, int] = {}
+        a = int(start[d])
+        first[a:a + len(ws)] = np.fromiter(map(table.setdefault, ws, range(a, a + len(ws))), dtype=_INDEX,
+                                           count=len(ws))
+        vocab.append(table)
+    numeric = (props & ct.NUMERIC) != 0
+    return Words(
+        processed=processed,
+        words=words,
+        vocab=vocab,
+        start=start,
+        doc=np.repeat(np.arange(n_docs, dtype=_INDEX), counts),
+        length=ends + 1 - word_pos,
+        first=first,
+        seg=segs.seg_id[word_pos],
+        seg_nonspace=np.bincount(segs.seg_id[~space], minlength=n_segs),
+        seg_numeric=np.bincount(segs.seg_id[numeric], minlength=n_segs),
+    )
+
+
+def _last_chars(doc_start: np.ndarray, n: int, nonspace: np.ndarray) -> np.ndarray:
+    """Mask of the last code point of each non-empty document that is not whitespace."""
+    mask = np.zeros(n, dtype=bool)
+    ends = doc_start[1:][doc_start[1:] > doc_start[:-1]] - 1
+    mask[ends] = nonspace[ends]
+    return mask
+
+
+__all__ = ["RawText", "RawTokens", "Segments", "Words", "first_last_nonspace", "lowered_nfd",
+           "raw_text_view", "raw_tokens_view", "segments", "words_view"]

@@ -1,0 +1,293 @@
+"""rps_doc family: RedPajama-V2 document statistics, exactly as shared/spec/signals.md defines them.
+
+Computed for the whole batch at once from the columnar views (signals/arrays.py) and the exact
+n-gram classes (signals/ngrams.py); tests/oracle_signals.py is the per-document reference.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import urlsplit
+
+import numpy as np
+import pyarrow as pa
+
+from signals import chartables as ct
+from signals.arrays import RawText, RawTokens, Words, raw_text_view, raw_tokens_view, words_view
+from signals.batch import TextBatch
+from signals.ngrams import NgramClasses, ngram_view
+from signals.registry import Family, Signal, register
+from signals.rounding import rounded
+from signals.ut1 import load_ut1_map
+from signals.wordlists import bad_words, stop_words
+
+_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+_LOREM = re.compile(r"lorem ipsum", re.IGNORECASE)
+_LOREM_HINT = re.compile(r"lorem", re.IGNORECASE)
+TOP_NGRAMS = (2, 3, 4)
+DUPE_NGRAMS = (5, 6, 7, 8, 9, 10)
+
+F32, I32 = pa.float32(), pa.int32()
+SIGNALS = (
+    Signal("rps_doc_word_count", I32, "number of normalized words"),
+    Signal("rps_doc_mean_word_length", F32, "mean length of normalized words (None if 0 words)"),
+    Signal("rps_doc_frac_unique_words", F32, "distinct / all normalized words (None if 0 words)"),
+    Signal("rps_doc_unigram_entropy", F32, "sum -c/N ln(c/N) over normalized word counts (None if 0 words)"),
+    Signal("rps_doc_num_sentences", I32, "matches of \\b[^.!?]+[.!?]* in the raw text"),
+    Signal("rps_doc_symbol_to_word_ratio", F32,
+           "(count '#' + '...' + '…') / WordPunct tokens of the raw text (None if 0 tokens)"),
+    Signal("rps_doc_frac_lines_end_with_ellipsis", F32,
+           "lines whose rstrip() ends with '...' or '…' / lines (None if 0 lines)"),
+    Signal("rps_doc_frac_no_alph_words", F32,
+           "1 - WordPunct tokens containing [a-zA-Z] / tokens (None if 0 tokens)"),
+    Signal("rps_doc_frac_all_caps_words", F32, "WordPunct tokens with str.isupper() / tokens (None if 0 tokens)"),
+    Signal("rps_doc_curly_bracket", F32, "('{' + '}' count) / len(raw) (0 if empty)"),
+    Signal("rps_doc_lorem_ipsum", F32,
+           "case-insensitive 'lorem ipsum' matches / len(normalized text) (0 if empty)"),
+    Signal("rps_doc_stop_word_fraction", F32,
+           "WordPunct tokens in the language's stop list (case-sensitive) / tokens; 0 if 0 normalized words; "
+           "None for a language without a list"),
+    Signal("rps_doc_ldnoobw_words", I32,
+           "normalized-word n-grams found in the language's LDNOOBW list (None for a language without a list)"),
+    Signal("rps_doc_ut1_blacklist", I32,
+           "category id of the URL's host in the user's UT1 domain map (None if unlisted or no map)"),
+    *(Signal(f"rps_doc_frac_chars_top_{n}gram", F32,
+             f"chars of the most common word {n}-gram x its count / chars of all words (0 if it occurs once)")
+      for n in TOP_NGRAMS),
+    *(Signal(f"rps_doc_frac_chars_dupe_{n}grams", F32,
+             f"chars of words covered by a word {n}-gram occurring more than once / chars of all words")
+      for n in DUPE_NGRAMS),
+)
+
+
+@register("rps_doc")
+class RPSDoc(Family):
+    def signals(self) -> tuple[Signal, ...]:
+        return SIGNALS
+
+    def notice(self) -> str | None:
+        if self.config.ut1_map:
+            return None
+        return "rps_doc_ut1_blacklist is null: no UT1 domain map given (ut1_map: path to a domain<TAB>category TSV)"
+
+    def metadata(self) -> dict[str, str]:
+        if not self.config.ut1_map:
+            return {}
+        return {"rps_doc_ut1_categories": load_ut1_map(self.config.ut1_map).categories_json()}
+
+    def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
+        raw: RawText = batch.view("raw_text", raw_text_view)
+        tokens: RawTokens = batch.view("raw_tokens", raw_tokens_view)
+        words: Words = batch.view("words", words_view)
+        grams: NgramClasses = batch.view("ngrams", ngram_view)
+        n_docs = len(batch)
+        n_words = np.diff(words.start)
+        has_words = n_words > 0
+        chars = np.bincount(words.doc, weights=words.length, minlength=n_docs)
+        n_tok = tokens.count
+        has_tok = n_tok > 0
+        texts = batch.texts
+        out: dict[str, pa.Array] = {}
+        out["rps_doc_word_count"] = pa.array(n_words, I32)
+        out["rps_doc_mean_word_length"] = rounded(_div(chars, n_words), has_words)
+        reps = words.first == np.arange(len(words.first))
+        out["rps_doc_frac_unique_words"] = rounded(
+            _div(np.bincount(words.doc[reps], minlength=n_docs), n_words), has_words)
+        out["rps_doc_unigram_entropy"] = _entropy(words, grams, reps, n_words)
+        out["rps_doc_num_sentences"] = pa.array([len(_SENTENCE.findall(t)) for t in texts], I32)
+        symbols = np.array([t.count("#") + t.count("...") + t.count("\u2026") for t in texts], dtype=np.int64)
+        out["rps_doc_symbol_to_word_ratio"] = rounded(_div(symbols, n_tok), has_tok)
+        n_lines = raw.segs.line_counts
+        out["rps_doc_frac_lines_end_with_ellipsis"] = rounded(_div(_ellipsis_lines(raw), n_lines), n_lines > 0)
+        out["rps_doc_frac_no_alph_words"] = rounded(1.0 - _div(tokens.with_ascii_letter, n_tok), has_tok)
+        out["rps_doc_frac_all_caps_words"] = rounded(_div(tokens.all_caps, n_tok), has_tok)
+        curly = np.array([t.count("{") + t.count("}") for t in texts], dtype=np.int64)
+        lengths = np.diff(raw.doc_start)
+        out["rps_doc_curly_bracket"] = rounded(np.where(lengths > 0, _div(curly, lengths), 0.0))
+        out["rps_doc_lorem_ipsum"] = rounded(_lorem(words))
+        langs = batch.languages()
+        out["rps_doc_stop_word_fraction"] = _stop_word_fraction(batch, raw, langs, n_tok, has_words)
+        out["rps_doc_ldnoobw_words"] = pa.array(_ldnoobw(words, langs), I32)
+        out["rps_doc_ut1_blacklist"] = pa.array(self._ut1(batch), I32)
+        for n in TOP_NGRAMS:
+            out[f"rps_doc_frac_chars_top_{n}gram"] = rounded(_top_ngram(words, grams, n, chars))
+        for n in DUPE_NGRAMS:
+            out[f"rps_doc_frac_chars_dupe_{n}grams"] = rounded(_dupe_ngrams(words, grams, n, chars))
+        return out
+
+    def _ut1(self, batch: TextBatch) -> list[int | None]:
+        if not self.config.ut1_map:
+            return [None] * len(batch)
+        mapping = load_ut1_map(self.config.ut1_map).ids
+        return [mapping.get(host_of(url)) if url else None for url in batch.urls]
+
+
+def host_of(url: str) -> str | None:
+    """The URL's host, lower-cased, without port or credentials (None if it has none)."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den as float64, with 0 where den is 0 (callers mask those out or want 0)."""
+    den = np.asarray(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(num, dtype=np.float64) / den
+    return np.where(den > 0, out, 0.0)
+
+
+def _entropy(words: Words, grams: NgramClasses, reps: np.ndarray, n_words: np.ndarray) -> pa.Array:
+    """Σ -c/N·ln(c/N), summed per document in first-occurrence order with Python's sum, as the oracle does."""
+    pos = np.flatnonzero(reps)
+    counts = grams.counts(1)[pos]
+    total = n_words[words.doc[pos]]
+    ratio = counts / total
+    values, inverse = np.unique(ratio, return_inverse=True)
+    logs = np.array([math.log(v) for v in values.tolist()], dtype=np.float64)
+    terms = (-counts / total * logs[inverse.reshape(-1)]).tolist()
+    bounds = np.searchsorted(words.doc[pos], np.arange(len(n_words) + 1)).tolist()
+    sums = [round(sum(terms[a:b]), 8) if b > a else None for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return pa.array(sums, pa.float32())
+
+
+def _ellipsis_lines(raw: RawText) -> np.ndarray:
+    segs, codes = raw.segs, raw.codes
+    last = raw.last_nonspace
+    ok = segs.is_line & (last >= 0)
+    end_char = raw.char_at(np.where(ok, last, -1))
+    three = ok & (last - 2 >= segs.start)
+    dots = three.copy()
+    for k in range(3):
+        dots[three] &= codes[last[three] - k] == ord(".")
+    hit = (end_char == 0x2026) | dots
+    return np.bincount(segs.doc[hit], minlength=len(segs.line_counts))
+
+
+def _lorem(words: Words) -> np.ndarray:
+    out = np.zeros(len(words.processed), dtype=np.float64)
+    for d, text in enumerate(words.processed):
+        if _LOREM_HINT.search(text):
+            norm = " ".join(words.words[d])
+            out[d] = len(_LOREM.findall(norm)) / len(norm)
+    return out
+
+
+def _wordpunct_pattern() -> str:
+    w, s = ct.char_class(ct.WORD), ct.char_class(ct.SPACE)
+    return f"[{w}]+|[^{w}{s}]+"
+
+
+def _stop_word_fraction(batch: TextBatch, raw: RawText, langs: list[str | None], n_tok: np.ndarray,
+                        has_words: np.ndarray) -> pa.Array:
+    counts = np.zeros(len(batch), dtype=np.int64)
+    listed = np.zeros(len(batch), dtype=bool)
+    for lang in sorted({lang for lang in langs if stop_words(lang) is not None}):
+        docs = [d for d, x in enumerate(langs) if x == lang]
+        listed[docs] = True
+        counts[docs] = _count_in(batch, raw, docs, stop_words(lang))
+    frac = np.where(has_words, _div(counts, n_tok), 0.0)
+    return rounded(frac, listed)
+
+
+def _count_in(batch: TextBatch, raw: RawText, docs: list[int], vocabulary: frozenset[str]) -> np.ndarray:
+    """Per document of `docs`: WordPunct tokens of the raw text that are in `vocabulary`."""
+    import polars as pl
+    import pyarrow.compute as pc
+
+    texts = [batch.texts[d] for d in docs]
+    surrogate = (raw.codes >= 0xD800) & (raw.codes <= 0xDFFF)
+    if surrogate.any():  # not valid UTF-8, so not for polars: the plain regex path
+        from signals.views import RAW_WORD
+
+        return np.array([sum(w in vocabulary for w in RAW_WORD.findall(t)) for t in texts], dtype=np.int64)
+    tokens = pl.Series(values=texts, dtype=pl.String).str.extract_all(_wordpunct_pattern()).to_arrow()
+    hit = pc.is_in(tokens.flatten(), value_set=pa.array(sorted(vocabulary), pa.large_string()))
+    parents = pc.list_parent_indices(tokens).to_numpy()
+    return np.bincount(parents[hit.to_numpy(zero_copy_only=False)], minlength=len(texts))
+
+
+def _ldnoobw(words: Words, langs: list[str | None]) -> list[int | None]:
+    out: list[int | None] = []
+    first = words.first
+    for d, lang in enumerate(langs):
+        bad = bad_words(lang)
+        if bad is None:
+            out.append(None)
+            continue
+        vocab = words.vocab[d]
+        a, b = int(words.start[d]), int(words.start[d + 1])
+        singles, multi = _bad_index(lang)
+        total = 0
+        counts1 = None
+        for w in vocab.keys() & singles:
+            if counts1 is None:
+                counts1 = np.bincount(first[a:b] - a, minlength=b - a)
+            total += int(counts1[vocab[w] - a])
+        for w in vocab.keys() & multi.keys():
+            for entry in multi[w]:
+                reps = [vocab.get(x) for x in entry]
+                if None in reps or len(entry) > b - a:
+                    continue
+                pos = a + np.flatnonzero(first[a:b - len(entry) + 1] == reps[0])
+                for k in range(1, len(entry)):
+                    pos = pos[first[pos + k] == reps[k]]
+                total += len(pos)
+        out.append(total)
+    return out
+
+
+_BAD_INDEX: dict[str, tuple[frozenset[str], dict[str, list[tuple[str, ...]]]]] = {}
+
+
+def _bad_index(lang: str) -> tuple[frozenset[str], dict[str, list[tuple[str, ...]]]]:
+    """Single-word entries, and multi-word entries (split on ' ') keyed by their first word."""
+    if lang not in _BAD_INDEX:
+        singles: set[str] = set()
+        multi: dict[str, list[tuple[str, ...]]] = {}
+        for entry in bad_words(lang) or ():
+            parts = tuple(entry.split(" "))
+            if len(parts) == 1:
+                singles.add(entry)
+            else:
+                multi.setdefault(parts[0], []).append(parts)
+        _BAD_INDEX[lang] = (frozenset(singles), multi)
+    return _BAD_INDEX[lang]
+
+
+def _top_ngram(words: Words, grams: NgramClasses, n: int, chars: np.ndarray) -> np.ndarray:
+    """chars(most common n-gram) · count / chars, ties to the first inserted; 0 if it occurs once."""
+    n_docs = len(chars)
+    size = len(words.first)
+    out = np.zeros(n_docs, dtype=np.float64)
+    if size == 0:
+        return out
+    cls = grams.classes(n)
+    idx = np.arange(size)
+    reps = cls == idx
+    big = size + 1
+    key = np.where(reps, grams.counts(n)[np.maximum(cls, 0)] * big + (big - 1 - idx), -1)
+    nonempty = np.flatnonzero(np.diff(words.start) > 0)
+    best = np.maximum.reduceat(key, words.start[nonempty])
+    count = best // big
+    pos = big - 1 - best % big
+    ok = (best >= 0) & (count > 1)
+    prefix = np.concatenate([[0], np.cumsum(words.length)])
+    gram_chars = prefix[np.minimum(pos + n, size)] - prefix[pos]
+    docs = nonempty[ok]
+    out[docs] = gram_chars[ok] * count[ok] / chars[docs]
+    return out
+
+
+def _dupe_ngrams(words: Words, grams: NgramClasses, n: int, chars: np.ndarray) -> np.ndarray:
+    """Chars of words covered by an n-gram occurring more than once / chars (0 if fewer than n words)."""
+    size = len(words.first)
+    if size == 0:
+        return np.zeros(len(chars))
+    starts = np.flatnonzero(grams.occurrences(n) > 1)
+    delta = np.bincount(starts, minlength=size + 1) - np.bincount(starts + n, minlength=size + 1)
+    covered = np.cumsum(delta[:size]) > 0
+    dup = np.bincount(words.doc[covered], weights=words.length[covered], minlength=len(chars))
+    return _div(dup, chars)

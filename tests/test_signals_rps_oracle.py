@@ -1,0 +1,81 @@
+"""Property tests: the batch implementation of rps_doc, rps_lines and assay_extras equals the
+per-document oracle (tests/oracle_signals.py) on random Unicode text, for every signal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import signals
+from signals.wordlists import bad_words, stop_words
+from tests import oracle_signals as oracle
+
+FAMILIES = ["rps_doc", "rps_lines", "assay_extras"]
+
+# Fragments that hit the definitions' special cases, mixed with arbitrary Unicode.
+FRAGMENTS = [
+    "\n", "\n\n", " ", "\t", "\r", "\x0b", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", ".", "...", "\u2026", "!",
+    "?", "\u201d", "#", "{", "}", "'", "-", "_", "A", "THE", "The", "the", "a", "and", "javascript", "JavaScript",
+    "lorem ipsum", "Lorem Ipsum", "LOREM  ipsum", "\u2022", "\u2013", "\u25aa", "\u00e9", "e\u0301", "\u0130",
+    "\u03a3", "\u01c5", "\u2168", "\u00bd", "\u0663", "\u4e2d\u6587", "\u24b6", "\ufb01", "fuck", "2 girls 1 cup",
+    "blow job", "privacy policy", "Terms of Use", "use cookies", "\U0001f600", "0", "42", "\u212a",
+]
+TEXT = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=40).map("".join)
+REPEATED = st.lists(st.sampled_from(["a", "b", "c", "a b", "\n", " ", "x.", "B"]), max_size=60).map(" ".join)
+
+
+def assert_equal_to_oracle(texts: list[str], lang: str) -> None:
+    table = signals.annotate(texts, families=FAMILIES, language=lang)
+    stop, bad = stop_words(lang), bad_words(lang)
+    for i, text in enumerate(texts):
+        expected = {**oracle.rps_doc(text, lang, stop, bad), **oracle.rps_lines(text), **oracle.assay_extras(text)}
+        for name, value in expected.items():
+            got = table.column(name)[i].as_py()
+            assert as_stored(got) == as_stored(value), (name, text, got, value)
+        assert table.column("rps_doc_ut1_blacklist")[i].as_py() is None
+
+
+def as_stored(value):
+    """The value as a float32/int32 column stores it."""
+    if isinstance(value, list):
+        return [as_stored(v) for v in value]
+    if isinstance(value, float):
+        return float(np.float32(value))
+    return value
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXT, min_size=1, max_size=6))
+def test_batch_equals_oracle_on_random_unicode(texts):
+    assert_equal_to_oracle(texts, "en")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(REPEATED, min_size=1, max_size=5))
+def test_batch_equals_oracle_on_repetitive_text(texts):
+    assert_equal_to_oracle(texts, "en")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=4), st.sampled_from(["de", "fr", "bg", "xx"]))
+def test_batch_equals_oracle_in_other_languages(texts, lang):
+    assert_equal_to_oracle(texts, lang)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXT, max_size=5))
+def test_line_lists_have_one_item_per_line(texts):
+    table = signals.annotate(texts, families=FAMILIES, language="en")
+    for i, text in enumerate(texts):
+        n_lines = len(oracle.rps_lines(text)["assay_line_ends"])
+        for name in table.column_names:
+            if name.startswith("rps_lines_") or name in ("assay_line_ends", "assay_lines_policy"):
+                expect = 1 if (n_lines == 0 and name == "rps_lines_start_with_bulletpoint") else n_lines
+                assert len(table.column(name)[i].as_py()) == expect, name
+
+
+@pytest.mark.parametrize("text", ["a\ud800b c\udfff.\n", "\ud83d"])
+def test_lone_surrogates_are_handled(text):
+    assert_equal_to_oracle([text, "plain text here"], "en")
