@@ -8,10 +8,11 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.annotate import run_annotate
-from pipeline.storage import join
+from pipeline.storage import filesystem, join
 from schemas.config import AnnotateConfig
 from schemas.job import JobConfig
 from schemas.manifest import RunManifest
+from schemas.select import SelectConfig
 
 
 def load_job(path: str) -> JobConfig:
@@ -39,4 +40,30 @@ def run_job(job: JobConfig) -> list[tuple[str, RunManifest]]:
     print("== annotate", file=sys.stderr)
     config = annotate_config(job)
     done.append((config.output, run_annotate(config, job.cluster)))
+    if job.select is not None:
+        print("== select", file=sys.stderr)
+        done.append(run_select_stage(job))
     return done
+
+
+def select_config(job: JobConfig) -> SelectConfig:
+    s = job.select
+    assert s is not None
+    dedup = join(job.output, "dedup")
+    if s.dedup is None:
+        fs, path = filesystem(dedup, job.storage_options)
+        s_dedup = dedup if fs.exists(path) else None
+    else:
+        s_dedup = dedup if s.dedup else None
+    return SelectConfig(inputs=(join(job.output, "annotated"),), output=join(job.output, "selected"),
+                        filters=s.filters, dedup=s_dedup, storage_options=job.storage_options)
+
+
+def run_select_stage(job: JobConfig) -> tuple[str, RunManifest]:
+    from filters.funnel import format_funnel
+    from pipeline.select import run_select
+
+    config = select_config(job)
+    manifest, funnel = run_select(config, job.cluster)
+    print(format_funnel(funnel), file=sys.stderr)
+    return config.output, manifest

@@ -15,6 +15,13 @@ class AnnotateStage(StrictModel):
     batch_size: int = Field(2000, ge=1)
 
 
+class SelectStage(StrictModel):
+    """Reads <output>/annotated (+ <output>/dedup), writes <output>/selected and its funnel.json."""
+
+    filters: str = Field(description="filter file (YAML; see jobs/filters/), relative to the working directory")
+    dedup: bool | None = Field(None, description="join <output>/dedup on id: None = when it exists")
+
+
 class JobConfig(StrictModel):
     """A whole pipeline run. Stage outputs go to <output>/<stage>/."""
 
@@ -22,3 +29,4 @@ class JobConfig(StrictModel):
     cluster: ClusterConfig = ClusterConfig()
     storage_options: dict[str, object] = Field(default_factory=dict)
     annotate: AnnotateStage
+    select: SelectStage | None = None
