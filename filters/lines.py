@@ -60,9 +60,13 @@ def filter_lines(df: pl.DataFrame, steps: list[Step], text: str = "text") -> Lin
     result = LineFilterResult(df, lines_in=lines.height, chars_in=int(lines["_len"].sum() or 0))
     result.steps = _counts(lines, steps)
 
+    kept = pl.col("_keep")
     per_doc = (lines.group_by("_row", maintain_order=True)
-               .agg(pl.col("_i").filter(pl.col("_keep")).alias("_kept"), pl.len().alias("_n"),
-                    pl.col("_len").sum().alias("_chars"))
+               .agg(pl.col("_i").filter(kept).alias("_kept"), pl.len().alias("_n"),
+                    pl.col("_len").sum().alias("_chars"),
+                    pl.col("_len").filter(kept).cum_sum().cast(df.schema[LINE_ENDS].inner).alias("_ends"),
+                    (pl.col(LINE_ENDS) - pl.col("_len")).filter(kept).alias("_starts"),
+                    pl.col(LINE_ENDS).filter(kept).alias("_stops"))
                .filter(pl.col("_kept").list.len() < pl.col("_n")))
     emptied = per_doc.filter(pl.col("_kept").list.len() == 0)
     result.documents_emptied, result.chars_emptied = emptied.height, int(emptied["_chars"].sum() or 0)
@@ -98,26 +102,12 @@ def _counts(lines: pl.DataFrame, steps: list[Step]) -> list[LineStepCounts]:
 
 def _rewrite(df: pl.DataFrame, per_doc: pl.DataFrame, text: str) -> pl.DataFrame:
     """New text, line ends and line-aligned list items for the documents that lost lines."""
-    rows = per_doc["_row"].to_list()
-    kept = per_doc["_kept"].to_list()
-    texts = df[text].gather(rows).to_list()
-    ends = df[LINE_ENDS].gather(rows).to_list()
-    new_texts, new_ends = [], []
-    for doc, doc_ends, keep in zip(texts, ends, kept, strict=True):
-        pieces, offsets, total = [], [], 0
-        for i in keep:
-            piece = doc[(doc_ends[i - 1] if i else 0):doc_ends[i]]
-            pieces.append(piece)
-            total += len(piece)
-            offsets.append(total)
-        new_texts.append("".join(pieces))
-        new_ends.append(offsets)
-    update = pl.DataFrame({
-        "_row": pl.Series(rows, dtype=pl.UInt32),
-        "_kept": pl.Series(kept, dtype=pl.List(pl.Int64)),
-        "_text": pl.Series(new_texts, dtype=df.schema[text]),
-        "_ends": pl.Series(new_ends, dtype=df.schema[LINE_ENDS]),
-    })
+    texts = df[text].gather(per_doc["_row"]).to_list()
+    new_texts = ["".join(doc[a:b] for a, b in zip(starts, stops, strict=True))
+                 for doc, starts, stops in zip(texts, per_doc["_starts"].to_list(), per_doc["_stops"].to_list(),
+                                               strict=True)]
+    update = per_doc.select("_row", "_kept", "_ends").with_columns(
+        pl.Series("_text", new_texts, dtype=df.schema[text]))
     lists = [c for c, t in df.schema.items() if isinstance(t, pl.List) and c != LINE_ENDS]
     changed = pl.col("_kept").is_not_null()
     return (df.with_row_index("_row").join(update, on="_row", how="left", maintain_order="left")
