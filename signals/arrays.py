@@ -53,18 +53,23 @@ class Segments:
         return np.flatnonzero(self.is_line)
 
 
+def segment_ids(codes: np.ndarray, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(segment of each code point, newlines before each document start and at the end)."""
+    n_docs = len(doc_start) - 1
+    nl_cum = np.zeros(len(codes) + 1, dtype=_INDEX)
+    np.cumsum(codes == 10, out=nl_cum[1:])
+    seg_id = np.repeat(np.arange(n_docs, dtype=_INDEX), np.diff(doc_start))
+    seg_id += nl_cum[:-1]
+    return seg_id, nl_cum[doc_start]
+
+
 def segments(codes: np.ndarray, doc_start: np.ndarray) -> Segments:
     n_docs = len(doc_start) - 1
-    lengths = np.diff(doc_start)
-    newline = codes == 10
-    nl_cum = np.zeros(len(codes) + 1, dtype=_INDEX)
-    np.cumsum(newline, out=nl_cum[1:])
-    doc_of_char = np.repeat(np.arange(n_docs, dtype=_INDEX), lengths)
-    seg_id = doc_of_char + nl_cum[:-1]
-    nl_per_doc = nl_cum[doc_start[1:]] - nl_cum[doc_start[:-1]]
-    base = np.arange(n_docs, dtype=_INDEX) + nl_cum[doc_start[:-1]]
-    n_segs = n_docs + int(nl_cum[-1])
-    nl_pos = np.flatnonzero(newline)
+    seg_id, nl_at = segment_ids(codes, doc_start)
+    nl_per_doc = np.diff(nl_at)
+    base = np.arange(n_docs, dtype=_INDEX) + nl_at[:-1]
+    n_segs = n_docs + int(nl_at[-1]) if n_docs else 0
+    nl_pos = np.flatnonzero(codes == 10)
     start = np.empty(n_segs, dtype=_INDEX)
     end = np.empty(n_segs, dtype=_INDEX)
     start[base] = doc_start[:-1]
@@ -134,24 +139,23 @@ def raw_tokens_view(batch: TextBatch) -> RawTokens:
     raw: RawText = batch.view("raw_text", raw_text_view)
     props, doc_start = raw.props, raw.doc_start
     n_docs = len(batch)
-    kind = np.where(props & ct.WORD, 1, np.where(props & ct.SPACE, 0, 2)).astype(np.int8)
+    # props & (WORD | SPACE): 1 word, 2 space, 0 other; a token starts where a non-space kind begins.
+    kind = props & (ct.WORD | ct.SPACE)
     prev = np.empty_like(kind)
-    prev[1:] = kind[:-1]
     if len(kind):
-        starts_in = doc_start[:-1][doc_start[:-1] < len(kind)]
-        prev[starts_in] = 0
-    is_start = (kind != 0) & (kind != prev)
-    start_pos = np.flatnonzero(is_start)
-    n_tok = len(start_pos)
-    tok_id = np.cumsum(is_start) - 1
-    tok_doc = np.searchsorted(doc_start, start_pos, side="right") - 1
-    alpha = np.bincount(tok_id[(props & ct.ASCII_ALPHA) != 0], minlength=n_tok) > 0
-    upper = np.bincount(tok_id[(props & ct.UPPER) != 0], minlength=n_tok) > 0
-    blocked = np.bincount(tok_id[(props & ct.LOWER_OR_TITLE) != 0], minlength=n_tok) > 0
+        prev[0] = ct.SPACE
+        prev[1:] = kind[:-1]
+        prev[doc_start[:-1][doc_start[:-1] < len(kind)]] = ct.SPACE
+    start = np.flatnonzero((kind != ct.SPACE) & (kind != prev))
+    # OR of the flags from a token's start to the next token's start covers the token plus
+    # whitespace, which carries none of the flags looked at.
+    flags = np.bitwise_or.reduceat(props, start) if len(start) else props[:0]
+    doc = np.searchsorted(doc_start, start, side="right") - 1
+    caps = ((flags & ct.UPPER) != 0) & ((flags & ct.LOWER_OR_TITLE) == 0)
     return RawTokens(
-        count=np.bincount(tok_doc, minlength=n_docs),
-        with_ascii_letter=np.bincount(tok_doc[alpha], minlength=n_docs),
-        all_caps=np.bincount(tok_doc[upper & ~blocked], minlength=n_docs),
+        count=np.bincount(doc, minlength=n_docs),
+        with_ascii_letter=np.bincount(doc[(flags & ct.ASCII_ALPHA) != 0], minlength=n_docs),
+        all_caps=np.bincount(doc[caps], minlength=n_docs),
     )
 
 
@@ -189,9 +193,9 @@ def words_view(batch: TextBatch) -> Words:
     codes = _codes(processed)
     props = ct.properties()[codes]
     doc_start = _offsets(np.fromiter(map(len, processed), dtype=_INDEX, count=n_docs))
-    segs = segments(codes, doc_start)
+    seg_id, _ = segment_ids(codes, doc_start)
     n_segs = len(raw.segs.start)
-    if len(segs.start) != n_segs:  # pragma: no cover - would mean normalization moved a newline
+    if len(seg_id) and seg_id[-1] >= n_segs:  # pragma: no cover - normalization would have moved a newline
         raise AssertionError("normalized text does not keep the lines of the raw text")
     space = (props & ct.SPACE) != 0
     prev_space = np.empty_like(space)
@@ -222,9 +226,9 @@ def words_view(batch: TextBatch) -> Words:
         doc=np.repeat(np.arange(n_docs, dtype=_INDEX), counts),
         length=ends + 1 - word_pos,
         first=first,
-        seg=segs.seg_id[word_pos],
-        seg_nonspace=np.bincount(segs.seg_id[~space], minlength=n_segs),
-        seg_numeric=np.bincount(segs.seg_id[numeric], minlength=n_segs),
+        seg=seg_id[word_pos],
+        seg_nonspace=np.bincount(seg_id[~space], minlength=n_segs),
+        seg_numeric=np.bincount(seg_id[numeric], minlength=n_segs),
     )
 
 

@@ -81,7 +81,7 @@ class AssayExtras(Family):
         newlines = np.array([t.count("\n") for t in batch.texts], dtype=np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(n_words > 0, newlines / n_words, 0.0)
-        counts1 = grams.counts(1)
+        counts1 = grams.unigram_counts
         stop = [sum(int(counts1[v[w]]) for w in GOPHER_STOP_WORDS if w in v) for v in words.vocab]
         return {
             "assay_frac_dup_lines": rounded(cols[0]),

@@ -1,13 +1,15 @@
-"""Exact word n-gram classes per document, for all n up to 10, by refining (n-1)-gram classes.
+"""Exact repeated word n-grams per document, for every n up to 10, by refining (n-1)-grams.
 
-`classes[n][i]` names the n-gram starting at word i by the global index of its first occurrence
-in the same document (-1 where fewer than n words remain in the document). Two positions hold the
-same n-gram iff their class ids agree; no hashing, so no collisions. Only positions whose
-(n-1)-grams at i and i+1 both repeat can start a repeated n-gram, so each refinement step sorts
-just those candidates, which thin out fast on natural text.
+An n-gram's class is the global index of its first occurrence in its document (so two positions
+hold the same n-gram iff their classes agree; no hashing, no collisions). An n-gram at i can only
+repeat if the (n-1)-grams at i and at i+1 both repeat, so level n sorts just those candidates,
+which thin out fast on natural text; every other n-gram occurs once. Per level this keeps the
+candidate positions, their classes and their counts (occurrences in the document).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,52 +17,53 @@ from signals.arrays import Words
 from signals.batch import TextBatch
 
 
+@dataclass(frozen=True)
+class Level:
+    """The n-grams of one n that may repeat: positions (sorted), classes, counts in the document."""
+
+    pos: np.ndarray
+    cls: np.ndarray
+    count: np.ndarray
+
+    def repeated(self) -> np.ndarray:
+        """Positions whose n-gram occurs more than once in the document."""
+        return self.pos[self.count > 1]
+
+
 class NgramClasses:
-    """Lazily refined n-gram classes and their per-document counts over a batch's normalized words."""
+    """Lazily refined n-gram levels over a batch's normalized words."""
 
     def __init__(self, words: Words) -> None:
         self.words = words
-        n = len(words.first)
-        self.size = n
-        self.remaining = words.start[words.doc + 1] - np.arange(n)  # words left in the doc from i
-        self._classes: dict[int, np.ndarray] = {1: words.first}
-        self._counts: dict[int, np.ndarray] = {1: np.bincount(words.first, minlength=n)}
+        size = len(words.first)
+        self.size = size
+        self.remaining = words.start[words.doc + 1] - np.arange(size)  # words left in the doc from i
+        counts = np.bincount(words.first, minlength=size)
+        self.unigram_counts = counts  # indexed by class (first occurrence)
+        self._levels: dict[int, Level] = {1: Level(np.arange(size), words.first, counts[words.first])}
 
-    def classes(self, n: int) -> np.ndarray:
-        if n not in self._classes:
-            self._refine(n)
-        return self._classes[n]
+    def level(self, n: int) -> Level:
+        if n not in self._levels:
+            self._levels[n] = self._refine(n)
+        return self._levels[n]
 
-    def counts(self, n: int) -> np.ndarray:
-        """counts(n)[c]: occurrences in its document of the n-gram of class c (0 for non-class ids)."""
-        if n not in self._counts:
-            self._refine(n)
-        return self._counts[n]
-
-    def occurrences(self, n: int) -> np.ndarray:
-        """Per position: how often its n-gram occurs in the document (0 where no n-gram starts)."""
-        cls = self.classes(n)
-        out = np.zeros(self.size, dtype=np.int64)
-        valid = cls >= 0
-        out[valid] = self.counts(n)[cls[valid]]
-        return out
-
-    def _refine(self, n: int) -> None:
-        prev_cls = self.classes(n - 1)
-        prev_cnt = self.counts(n - 1)
-        size = self.size
-        cls = np.where(self.remaining >= n, np.arange(size), -1)
-        valid = cls >= 0
-        repeated = np.zeros(size, dtype=bool)
-        repeated[valid] = prev_cnt[prev_cls[valid]] > 1
-        # The (n-1)-gram at i+1 exists wherever the n-gram at i does.
-        cand = np.flatnonzero(valid[:-1] & repeated[:-1] & (prev_cnt[prev_cls[1:]] > 1)) if size else cls[:0]
-        if len(cand):
-            key = prev_cls[cand] * size + self.words.first[cand + n - 1]
-            _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
-            cls[cand] = cand[first_idx][inverse.reshape(-1)]
-        self._classes[n] = cls
-        self._counts[n] = np.bincount(cls[valid], minlength=size)
+    def _refine(self, n: int) -> Level:
+        prev = self.level(n - 1)
+        rep = prev.repeated()
+        if len(rep) == 0:
+            empty = rep[:0]
+            return Level(empty, empty, empty)
+        # i is a candidate if the (n-1)-grams at i and i+1 both repeat and the n-gram fits the doc.
+        nxt = np.searchsorted(rep, rep + 1)
+        has_next = (nxt < len(rep)) & (rep[np.minimum(nxt, len(rep) - 1)] == rep + 1)
+        cand = rep[has_next & (self.remaining[rep] >= n)]
+        if len(cand) == 0:
+            return Level(cand, cand, cand)
+        prev_cls = prev.cls[np.searchsorted(prev.pos, cand)]
+        key = prev_cls * self.size + self.words.first[cand + n - 1]
+        _, first_idx, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(-1)
+        return Level(cand, cand[first_idx][inverse], counts[inverse])
 
 
 def ngram_view(batch: TextBatch) -> NgramClasses:

@@ -24,7 +24,6 @@ from signals.wordlists import bad_words, stop_words
 
 _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 _LOREM = re.compile(r"lorem ipsum", re.IGNORECASE)
-_LOREM_HINT = re.compile(r"lorem", re.IGNORECASE)
 TOP_NGRAMS = (2, 3, 4)
 DUPE_NGRAMS = (5, 6, 7, 8, 9, 10)
 
@@ -110,10 +109,11 @@ class RPSDoc(Family):
         out["rps_doc_stop_word_fraction"] = _stop_word_fraction(batch, raw, langs, n_tok, has_words)
         out["rps_doc_ldnoobw_words"] = pa.array(_ldnoobw(words, langs), I32)
         out["rps_doc_ut1_blacklist"] = pa.array(self._ut1(batch), I32)
+        prefix = np.concatenate([[0], np.cumsum(words.length)])
         for n in TOP_NGRAMS:
-            out[f"rps_doc_frac_chars_top_{n}gram"] = rounded(_top_ngram(words, grams, n, chars))
+            out[f"rps_doc_frac_chars_top_{n}gram"] = rounded(_top_ngram(words, grams, n, chars, prefix))
         for n in DUPE_NGRAMS:
-            out[f"rps_doc_frac_chars_dupe_{n}grams"] = rounded(_dupe_ngrams(words, grams, n, chars))
+            out[f"rps_doc_frac_chars_dupe_{n}grams"] = rounded(_dupe_ngrams(words, grams, n, chars, prefix))
         return out
 
     def _ut1(self, batch: TextBatch) -> list[int | None]:
@@ -142,7 +142,7 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _entropy(words: Words, grams: NgramClasses, reps: np.ndarray, n_words: np.ndarray) -> pa.Array:
     """Σ -c/N·ln(c/N), summed per document in first-occurrence order with Python's sum, as the oracle does."""
     pos = np.flatnonzero(reps)
-    counts = grams.counts(1)[pos]
+    counts = grams.unigram_counts[pos]
     total = n_words[words.doc[pos]]
     ratio = counts / total
     values, inverse = np.unique(ratio, return_inverse=True)
@@ -168,8 +168,10 @@ def _ellipsis_lines(raw: RawText) -> np.ndarray:
 
 def _lorem(words: Words) -> np.ndarray:
     out = np.zeros(len(words.processed), dtype=np.float64)
+    # A match needs the five letters of "lorem" in a row, and the text is already lower-cased: under
+    # re.IGNORECASE only "L", "O", "R", "E", "M" also match them, and lower() left none of those.
     for d, text in enumerate(words.processed):
-        if _LOREM_HINT.search(text):
+        if "lorem" in text:
             norm = " ".join(words.words[d])
             out[d] = len(_LOREM.findall(norm)) / len(norm)
     return out
@@ -257,37 +259,35 @@ def _bad_index(lang: str) -> tuple[frozenset[str], dict[str, list[tuple[str, ...
     return _BAD_INDEX[lang]
 
 
-def _top_ngram(words: Words, grams: NgramClasses, n: int, chars: np.ndarray) -> np.ndarray:
+def _top_ngram(words: Words, grams: NgramClasses, n: int, chars: np.ndarray, prefix: np.ndarray) -> np.ndarray:
     """chars(most common n-gram) · count / chars, ties to the first inserted; 0 if it occurs once."""
-    n_docs = len(chars)
-    size = len(words.first)
-    out = np.zeros(n_docs, dtype=np.float64)
-    if size == 0:
+    out = np.zeros(len(chars), dtype=np.float64)
+    level = grams.level(n)
+    ok = level.count > 1
+    if not ok.any():
         return out
-    cls = grams.classes(n)
-    idx = np.arange(size)
-    reps = cls == idx
-    big = size + 1
-    key = np.where(reps, grams.counts(n)[np.maximum(cls, 0)] * big + (big - 1 - idx), -1)
-    nonempty = np.flatnonzero(np.diff(words.start) > 0)
-    best = np.maximum.reduceat(key, words.start[nonempty])
-    count = best // big
-    pos = big - 1 - best % big
-    ok = (best >= 0) & (count > 1)
-    prefix = np.concatenate([[0], np.cumsum(words.length)])
-    gram_chars = prefix[np.minimum(pos + n, size)] - prefix[pos]
-    docs = nonempty[ok]
-    out[docs] = gram_chars[ok] * count[ok] / chars[docs]
+    pos, cls, count = level.pos[ok], level.cls[ok], level.count[ok]
+    doc = words.doc[pos]
+    big = grams.size + 1
+    key = count * big + (big - 1 - cls)  # the largest count, then the earliest first occurrence
+    group = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
+    best = np.maximum.reduceat(key, group)
+    docs = doc[group]
+    top_count = best // big
+    top_first = big - 1 - best % big
+    out[docs] = (prefix[top_first + n] - prefix[top_first]) * top_count / chars[docs]
     return out
 
 
-def _dupe_ngrams(words: Words, grams: NgramClasses, n: int, chars: np.ndarray) -> np.ndarray:
+def _dupe_ngrams(words: Words, grams: NgramClasses, n: int, chars: np.ndarray, prefix: np.ndarray) -> np.ndarray:
     """Chars of words covered by an n-gram occurring more than once / chars (0 if fewer than n words)."""
-    size = len(words.first)
-    if size == 0:
+    starts = grams.level(n).repeated()
+    if len(starts) == 0:
         return np.zeros(len(chars))
-    starts = np.flatnonzero(grams.occurrences(n) > 1)
-    delta = np.bincount(starts, minlength=size + 1) - np.bincount(starts + n, minlength=size + 1)
-    covered = np.cumsum(delta[:size]) > 0
-    dup = np.bincount(words.doc[covered], weights=words.length[covered], minlength=len(chars))
+    # Merge overlapping spans [s, s + n); spans never cross documents, nor do merged blocks.
+    new_block = np.concatenate([[True], starts[1:] >= starts[:-1] + n])
+    first = np.flatnonzero(new_block)
+    last = np.concatenate([first[1:] - 1, [len(starts) - 1]])
+    covered = prefix[starts[last] + n] - prefix[starts[first]]
+    dup = np.bincount(words.doc[starts[first]], weights=covered, minlength=len(chars))
     return _div(dup, chars)

@@ -1,0 +1,203 @@
+"""Signal throughput per core: the batch implementation beside the per-document oracle, in one run.
+
+For each family (rps_doc, rps_lines, assay_extras, ccnet) and for the full set (all four; the
+language of rps_doc's stop words and bad words then comes from ccnet's fastText LID, computed once),
+prints documents/s and MB/s of UTF-8 text for `fast` (signals.annotate) and for `oracle`
+(tests/oracle_signals.py one document at a time; for ccnet and the full set it runs the same ccnet
+family, so LID costs the same on both sides), the median of --repeat interleaved runs, and
+fast/oracle. Per-family runs force language "en" (no LID). Then the time of each shared view and
+family of the fast path, and with --profile the top functions under cProfile.
+
+Text: tests/data/sample/texts/**/*.txt (public-domain books and the UDHR in several languages), cut
+into documents of about --doc-chars characters at paragraph breaks and repeated to --mb MB.
+One core: polars, BLAS and fastText are limited to one thread.
+
+    .venv/bin/python bench/signals.py [--mb 4] [--repeat 3] [--batch 1000] [--profile]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this file's folder comes first on sys.path, where bench/signals.py and other
+# bench modules would shadow the `signals` package and the standard library: drop it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+for _var in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import signals  # noqa: E402
+from schemas.config import SignalConfig  # noqa: E402
+from signals.batch import TextBatch  # noqa: E402
+from signals.registry import build_families, compute_families  # noqa: E402
+from signals.wordlists import bad_words, stop_words  # noqa: E402
+from tests import oracle_signals as oracle  # noqa: E402
+
+SAMPLE = ROOT / "tests" / "data" / "sample" / "texts"
+FALLBACK = [Path("/usr/share/common-licenses")]
+MINE = ["rps_doc", "rps_lines", "assay_extras"]
+
+
+def load_documents(mb: float, doc_chars: int) -> list[str]:
+    files = sorted(SAMPLE.glob("**/*.txt")) if SAMPLE.is_dir() else []
+    if not files:
+        files = [p for d in FALLBACK if d.is_dir() for p in sorted(d.iterdir()) if p.is_file()]
+    docs: list[str] = []
+    for path in files:
+        paragraphs = path.read_text(encoding="utf-8", errors="replace").split("\n\n")
+        current: list[str] = []
+        for p in paragraphs:
+            current.append(p)
+            if sum(map(len, current)) >= doc_chars:
+                docs.append("\n\n".join(current))
+                current = []
+        if current:
+            docs.append("\n\n".join(current))
+    if not docs:
+        raise SystemExit("no text found")
+    out: list[str] = []
+    size = 0
+    while size < mb * 1e6:
+        for d in docs:
+            out.append(d)
+            size += len(d.encode("utf-8"))
+    return out
+
+
+def batches(docs: list[str], size: int) -> list[list[str]]:
+    return [docs[i:i + size] for i in range(0, len(docs), size)]
+
+
+def run_fast(families: list[str], language: str | None) -> Callable[[list[str]], object]:
+    built = build_families(families, SignalConfig(language=language))
+    return lambda texts: compute_families(built, TextBatch(texts, None, language))
+
+
+def run_oracle(families: list[str], language: str | None) -> Callable[[list[str]], object]:
+    ccnet = build_families(["ccnet"], SignalConfig(language=language)) if "ccnet" in families else []
+
+    def run(texts: list[str]) -> object:
+        langs: list[str | None] = [language] * len(texts)
+        if ccnet:
+            table = compute_families(ccnet, TextBatch(texts, None, language))
+            if language is None:
+                langs = table.column("ccnet_language").to_pylist()
+        rows = []
+        for text, lang in zip(texts, langs, strict=True):
+            row: dict = {}
+            if "rps_doc" in families:
+                row.update(oracle.rps_doc(text, lang, stop_words(lang), bad_words(lang)))
+            if "rps_lines" in families:
+                row.update(oracle.rps_lines(text))
+            if "assay_extras" in families:
+                row.update(oracle.assay_extras(text))
+            rows.append(row)
+        return rows
+
+    return run
+
+
+def timed(fn: Callable[[list[str]], object], parts: list[list[str]]) -> tuple[float, float]:
+    """(CPU seconds of this process, wall seconds). CPU time is the per-core figure: the machine
+    may be shared, and every library here is held to one thread."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for texts in parts:
+        fn(texts)
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def view_breakdown(parts: list[list[str]]) -> list[tuple[str, float]]:
+    """Seconds spent in each shared view and each family's own work, on the full set."""
+    from signals.arrays import raw_text_view, raw_tokens_view, words_view
+    from signals.langid import identify
+    from signals.ngrams import ngram_view
+
+    steps: dict[str, float] = {}
+    built = build_families(["ccnet", *MINE], SignalConfig())
+
+    def clock(name: str, fn: Callable[[], object]) -> None:
+        start = time.process_time()
+        fn()
+        steps[name] = steps.get(name, 0.0) + time.process_time() - start
+
+    for texts in parts:
+        batch = TextBatch(texts)
+        clock("view: fastText LID", lambda b=batch: b.view("lid", identify))
+        clock("view: raw code points + lines", lambda b=batch: b.view("raw_text", raw_text_view))
+        clock("view: WordPunct token counts", lambda b=batch: b.view("raw_tokens", raw_tokens_view))
+        clock("view: normalized words", lambda b=batch: b.view("words", words_view))
+
+        def refine(b: TextBatch = batch) -> None:
+            grams = b.view("ngrams", ngram_view)
+            for n in range(2, 11):
+                grams.level(n)
+
+        clock("view: n-gram classes 2..10", refine)
+        for family in built:
+            clock(f"family: {family.name}", lambda f=family, b=batch: compute_families([f], b))
+    return list(steps.items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mb", type=float, default=4.0, help="MB of text per run")
+    parser.add_argument("--doc-chars", type=int, default=3000, help="characters per document")
+    parser.add_argument("--batch", type=int, default=1000, help="documents per batch")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile the fast full set")
+    args = parser.parse_args()
+
+    docs = load_documents(args.mb, args.doc_chars)
+    mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
+    parts = batches(docs, args.batch)
+    print(f"{len(docs)} documents, {mb:.2f} MB of text, batches of {args.batch}, median of {args.repeat} runs, "
+          f"one core")
+    signals.annotate(docs[:50], families=["ccnet", *MINE])  # warm up: tables, word lists, LID model
+
+    cases = [(name, [name], "en") for name in MINE] + [("ccnet", ["ccnet"], None),
+                                                        ("full set", ["ccnet", *MINE], None)]
+    print("rates per CPU-second of this process (wall-clock ratio in the last column)")
+    print(f"{'family':<14}{'fast docs/s':>13}{'fast MB/s':>11}{'oracle docs/s':>15}{'oracle MB/s':>13}"
+          f"{'fast/oracle':>13}{'(wall)':>9}")
+    for label, families, language in cases:
+        fast, slow = run_fast(families, language), run_oracle(families, language)
+        t_fast, t_slow = [], []
+        for _ in range(args.repeat):
+            t_fast.append(timed(fast, parts))
+            t_slow.append(timed(slow, parts))
+        f = statistics.median(t[0] for t in t_fast)
+        s = statistics.median(t[0] for t in t_slow)
+        wall = statistics.median(t[1] for t in t_slow) / statistics.median(t[1] for t in t_fast)
+        print(f"{label:<14}{len(docs) / f:>13.0f}{mb / f:>11.2f}{len(docs) / s:>15.0f}{mb / s:>13.2f}"
+              f"{s / f:>12.1f}x{wall:>8.1f}x")
+
+    print("\nwhere the fast full set spends its CPU time (one pass):")
+    steps = view_breakdown(parts)
+    total = sum(t for _, t in steps)
+    for name, seconds in steps:
+        print(f"  {name:<34}{seconds * 1000:>9.0f} ms {100 * seconds / total:>5.1f}%")
+
+    if args.profile:
+        fast = run_fast(["ccnet", *MINE], None)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        timed(fast, parts)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
+
+
+if __name__ == "__main__":
+    main()
