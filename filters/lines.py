@@ -4,6 +4,7 @@ Lines are the spans ending at each offset of `assay_line_ends` (code points; eac
 '\\n'). Every line-level list column is aligned with them, so the kept lines' items are gathered
 from each, and `assay_line_ends` is recomputed: the output stays aligned. Document-level signals
 keep describing the text before line filtering. A document left with no line is removed.
+A line whose rule is unknown (a null item) is kept or removed by the rule's null policy.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ gave one, else a description of its expression; labels are what funnel reports s
 Nulls (the rule):
   - a test on a null value is *unknown*, and unknown propagates with three-valued (Kleene) logic,
     as in SQL and polars: `False & unknown = False`, `True | unknown = True`, `~unknown = unknown`;
-  - an aggregate over an empty (or null) line list is null, so also unknown;
+  - mean/min/max over a document with no lines (an empty or null list), and frac_lines of it, are
+    null, so unknown; sum and len of an empty list are 0;
   - unknown is decided where a rule sets `nulls=` (`"keep"` or `"drop"`), else at the funnel step
     that holds it, with the selection's default policy (`"keep"`: a rule removes only the documents
     it has evidence against). `col(...).is_null()` tests for null explicitly and is never unknown.

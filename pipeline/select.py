@@ -84,8 +84,13 @@ def _scan(path: str, storage_options: dict | None) -> pl.LazyFrame:
 def _frame(task: ShardTask, dedup_files: list[str], so: dict) -> pl.LazyFrame:
     frame = _scan(task.input, so)
     if dedup_files:
-        frame = frame.join(pl.scan_parquet(dedup_files, storage_options=so or None), on="id", how="left",
-                           maintain_order="left")
+        # only the dedup rows in this shard's id range: with dedup output sorted by id, Parquet
+        # statistics skip the other row groups
+        lo, hi = frame.select(pl.col("id").min(), pl.col("id").max()).collect().row(0)
+        dedup = pl.scan_parquet(dedup_files, storage_options=so or None)
+        if lo is not None:
+            dedup = dedup.filter(pl.col("id").is_between(lo, hi))
+        frame = frame.join(dedup, on="id", how="left", maintain_order="left")
     return frame
 
 
