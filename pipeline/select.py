@@ -86,10 +86,10 @@ def _frame(task: ShardTask, dedup_files: list[str], so: dict) -> pl.LazyFrame:
     if dedup_files:
         # only the dedup rows in this shard's id range: with dedup output sorted by id, Parquet
         # statistics skip the other row groups
-        lo, hi = frame.select(pl.col("id").min(), pl.col("id").max()).collect().row(0)
+        lo, hi = frame.select(pl.col("id").min().alias("lo"), pl.col("id").max().alias("hi")).collect().row(0)
         dedup = pl.scan_parquet(dedup_files, storage_options=so or None)
         if lo is not None:
-            dedup = dedup.filter(pl.col("id").is_between(lo, hi))
+            dedup = dedup.filter(pl.col("id").is_between(pl.lit(lo), pl.lit(hi)))
         frame = frame.join(dedup, on="id", how="left", maintain_order="left")
     return frame
 
