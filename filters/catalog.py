@@ -22,7 +22,10 @@ DEDUP_COLUMNS: dict[str, pa.DataType] = {
 }
 
 
-def kind_of(dtype: pa.DataType) -> Kind:
+def kind_of(dtype: object) -> Kind:
+    """The kind of an Arrow (or polars) type."""
+    if not isinstance(dtype, pa.DataType):
+        return _polars_kind(dtype)
     if pa.types.is_boolean(dtype):
         return "bool"
     if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
@@ -30,6 +33,20 @@ def kind_of(dtype: pa.DataType) -> Kind:
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype):
         return "string"
     if pa.types.is_list(dtype) or pa.types.is_large_list(dtype) or pa.types.is_list_view(dtype):
+        return "list"
+    return "other"
+
+
+def _polars_kind(dtype: object) -> Kind:
+    import polars as pl
+
+    if dtype == pl.Boolean:
+        return "bool"
+    if isinstance(dtype, pl.DataType) and dtype.is_numeric():
+        return "number"
+    if dtype in (pl.String, pl.Categorical):
+        return "string"
+    if isinstance(dtype, pl.List):
         return "list"
     return "other"
 
@@ -49,9 +66,9 @@ class Catalog:
     kinds: Mapping[str, Kind]
 
     @classmethod
-    def build(cls, *schemas: pa.Schema | Mapping[str, pa.DataType] | None, registry: bool = True) -> Catalog:
-        """Registry signals and dedup flags, plus the columns of the given table schemas."""
-        types: dict[str, pa.DataType] = dict(registry_types()) if registry else {}
+    def build(cls, *schemas: pa.Schema | Mapping[str, object] | None, registry: bool = True) -> Catalog:
+        """Registry signals and dedup flags, plus the columns of the given table schemas (Arrow or polars)."""
+        types: dict[str, object] = dict(registry_types()) if registry else {}
         types.update(DEDUP_COLUMNS)
         for schema in schemas:
             if schema is None:

@@ -94,9 +94,15 @@ class Selection:
             expr = expr & decide(document_truth(step.rule), step.nulls)
         return expr
 
-    def apply(self, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
-        """The documents of `frame` the document rules keep (line filters are applied by the select stage)."""
-        return frame.lazy().filter(self.keep())
+    def apply(self, frame: pl.LazyFrame | pl.DataFrame, check: bool = True) -> pl.LazyFrame:
+        """The documents of `frame` the document rules keep (line filters: filters.lines.filter_lines).
+
+        `check` validates the rules against the registry and the frame's own columns first.
+        """
+        frame = frame.lazy()
+        if check:
+            self.check(Catalog.build(dict(frame.collect_schema())))
+        return frame.filter(self.keep())
 
 
 def _steps(rule: Rule, prefix: str, default: NullPolicy) -> list[Step]:

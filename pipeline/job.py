@@ -49,14 +49,14 @@ def run_job(job: JobConfig) -> list[tuple[str, RunManifest]]:
 def select_config(job: JobConfig) -> SelectConfig:
     s = job.select
     assert s is not None
-    dedup = join(job.output, "dedup")
-    if s.dedup is None:
+    dedup: str | None = join(job.output, "dedup")
+    if s.dedup is None:  # when the dedup stage has written its output
         fs, path = filesystem(dedup, job.storage_options)
-        s_dedup = dedup if fs.exists(path) else None
-    else:
-        s_dedup = dedup if s.dedup else None
+        dedup = dedup if fs.exists(path) else None
+    elif not s.dedup:
+        dedup = None
     return SelectConfig(inputs=(join(job.output, "annotated"),), output=join(job.output, "selected"),
-                        filters=s.filters, dedup=s_dedup, storage_options=job.storage_options)
+                        filters=s.filters, dedup=dedup, storage_options=job.storage_options)
 
 
 def run_select_stage(job: JobConfig) -> tuple[str, RunManifest]:

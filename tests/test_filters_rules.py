@@ -104,3 +104,11 @@ def test_the_funnel_reads_only_the_columns_the_rules_name(tmp_path) -> None:
     assert "text" not in plan and "unused" not in plan, plan
     assert scan
     assert selection.apply(pl.scan_parquet(path)).collect()["id"].to_list() == ["x"]
+
+
+def test_apply_checks_names_against_the_frames_columns() -> None:
+    with pytest.raises(ValueError, match=r"unknown signal 'lang_' \(did you mean 'lang'\?\)"):
+        Selection.of(col("lang_").eq("en")).apply(FRAME)
+    with pytest.raises(ValueError, match="line-level"):
+        Selection.of(col("lines").gt(0)).apply(FRAME)
+    assert Selection.of(col("lang").eq("en")).apply(FRAME).collect()["id"].to_list() == ["a", "c", "d"]  # d: null
