@@ -73,6 +73,12 @@ def read_schema(path: str, storage_options: dict | None = None) -> pa.Schema:
         return pq.read_schema(f)
 
 
+def _num_rows(path: str, storage_options: dict | None) -> int:
+    fs, stripped = filesystem(path, storage_options)
+    with fs.open(stripped, "rb") as f:
+        return pq.ParquetFile(f).metadata.num_rows
+
+
 def selection_hash(selection: Selection, dedup: str | None) -> str:
     return config_hash({"selection": repr(selection), "dedup": dedup, "version": _VERSION})
 
@@ -112,6 +118,8 @@ def select_shard(task: ShardTask, config_json: str, selection: Selection, dedup_
         dedup_flag = next((c for c in ("keep", "fuzzy_keep", "exact_keep") if dedup_schema and c in dedup_schema.names),
                           None)
         funnel = document_funnel(frame, selection.steps(), chars_expr(annotated.names), dedup_flag)
+        if dedup_files and funnel.input.documents != _num_rows(task.input, so):
+            raise ValueError("the dedup output has several rows for some ids of this shard (one row per id expected)")
         kept = frame.filter(selection.keep()).collect()
         line_steps = selection.line_steps()
         if line_steps:

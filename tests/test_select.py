@@ -133,3 +133,13 @@ def test_select_on_a_dask_cluster_matches_in_process(corpus) -> None:
                          ClusterConfig(workers=1), quiet=True)
     assert dask == local
     assert pq.read_table(corpus / "dask" / "a.parquet").equals(pq.read_table(corpus / "selected" / "a.parquet"))
+
+
+def test_duplicate_ids_in_the_dedup_output_fail_the_shard(corpus) -> None:
+    pq.write_table(pa.table({"id": ["a/0"], "exact_cluster": ["a/0"], "exact_keep": [True], "fuzzy_cluster": ["a/0"],
+                             "cluster_size": [1], "fuzzy_keep": [True], "keep": [True]}), corpus / "dedup" / "more.parquet")
+    manifest, _ = run_select(config(corpus), None, quiet=True)
+    status = {r.shard: (r.status, r.error) for r in manifest.shards}
+    assert status["b"] == ("ok", None)
+    assert status["a"][0] == "error" and "several rows for some ids" in status["a"][1]
+    assert not (corpus / "selected" / "a.parquet").exists()
