@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from signals import chartables as ct
+from signals import wordhash
 from signals.batch import TextBatch
 from signals.views import _PUNCT_BYTES
 
@@ -128,11 +130,30 @@ def raw_text_view(batch: TextBatch) -> RawText:
 
 @dataclass(frozen=True)
 class RawTokens:
-    """Counts over the WordPunct tokens `\\w+|[^\\w\\s]+` of each raw text."""
+    """The WordPunct tokens `\\w+|[^\\w\\s]+` of each raw text, and counts over them."""
 
+    texts: list[str]
+    codes: np.ndarray  # raw code points (RawText.codes)
+    doc_start: np.ndarray
+    pos: np.ndarray  # per token: offset into codes
+    length: np.ndarray  # per token
+    doc: np.ndarray  # per token
     count: np.ndarray  # per document: number of tokens
     with_ascii_letter: np.ndarray  # per document: tokens containing [a-zA-Z]
     all_caps: np.ndarray  # per document: tokens for which str.isupper() holds
+
+    def text(self, i: int) -> str:
+        d = int(self.doc[i])
+        a = int(self.pos[i] - self.doc_start[d])
+        return self.texts[d][a:a + int(self.length[i])]
+
+    @cached_property
+    def hash(self) -> np.ndarray:
+        return wordhash.run_hashes(self.codes, self.pos, self.pos + self.length)
+
+    def isin(self, vocabulary: frozenset[str]) -> np.ndarray:
+        """Per token: whether it is in `vocabulary` (exact, case-sensitive)."""
+        return wordhash.runs_isin(self.codes, self.pos, self.length, self.hash, vocabulary, self.text)
 
 
 def raw_tokens_view(batch: TextBatch) -> RawTokens:
@@ -142,17 +163,25 @@ def raw_tokens_view(batch: TextBatch) -> RawTokens:
     # props & (WORD | SPACE): 1 word, 2 space, 0 other; a token starts where a non-space kind begins.
     kind = props & (ct.WORD | ct.SPACE)
     prev = np.empty_like(kind)
+    nxt = np.empty_like(kind)
     if len(kind):
+        inner = doc_start[:-1][doc_start[:-1] < len(kind)]
         prev[0] = ct.SPACE
         prev[1:] = kind[:-1]
-        prev[doc_start[:-1][doc_start[:-1] < len(kind)]] = ct.SPACE
-    start = np.flatnonzero((kind != ct.SPACE) & (kind != prev))
+        prev[inner] = ct.SPACE
+        nxt[-1] = ct.SPACE
+        nxt[:-1] = kind[1:]
+        nxt[inner[inner > 0] - 1] = ct.SPACE
+    token = kind != ct.SPACE
+    start = np.flatnonzero(token & (kind != prev))
+    end = np.flatnonzero(token & (kind != nxt)) + 1
     # OR of the flags from a token's start to the next token's start covers the token plus
     # whitespace, which carries none of the flags looked at.
     flags = np.bitwise_or.reduceat(props, start) if len(start) else props[:0]
     doc = np.searchsorted(doc_start, start, side="right") - 1
     caps = ((flags & ct.UPPER) != 0) & ((flags & ct.LOWER_OR_TITLE) == 0)
     return RawTokens(
+        texts=batch.texts, codes=raw.codes, doc_start=doc_start, pos=start, length=end - start, doc=doc,
         count=np.bincount(doc, minlength=n_docs),
         with_ascii_letter=np.bincount(doc[(flags & ct.ASCII_ALPHA) != 0], minlength=n_docs),
         all_caps=np.bincount(doc[caps], minlength=n_docs),
@@ -167,77 +196,106 @@ def lowered_nfd(text: str) -> str:
 
 @dataclass(frozen=True)
 class Words:
-    """Normalized words of every document (`normalize(raw).split()`) as arrays.
+    """Normalized words of every document (`normalize(raw).split()`) as arrays, no Python strings.
 
-    `first[i]` is the global index of the first occurrence of word i's string in its own
-    document, so two positions of one document hold the same word iff their `first` agree.
+    The normalized words are the whitespace-separated runs of `lowered_nfd(raw)` (collapsing
+    whitespace does not change them). `first[i]` is the global index of the first occurrence of
+    word i's string in its own document, so two positions of one document hold the same word iff
+    their `first` agree; it is exact (hash proposals checked code point by code point).
     """
 
     processed: list[str]  # per document: lowered_nfd(raw)
-    words: list[list[str]]  # per document: the normalized words
-    vocab: list[dict[str, int]]  # per document: word -> global index of its first occurrence
+    codes: np.ndarray  # code points of the processed texts, concatenated
+    char_start: np.ndarray  # per document + 1: offsets into codes
     start: np.ndarray  # per document + 1: global word offsets
     doc: np.ndarray  # per word: document index
+    pos: np.ndarray  # per word: offset into codes
     length: np.ndarray  # per word: len(word)
+    hash: np.ndarray  # per word: wordhash.run_hashes
     first: np.ndarray  # per word: see above
     seg: np.ndarray  # per word: segment (line) index, aligned with RawText.segs
     seg_nonspace: np.ndarray  # per segment: non-whitespace code points of the normalized segment
     seg_numeric: np.ndarray  # per segment: str.isnumeric code points of the normalized segment
 
+    def text(self, i: int) -> str:
+        """Word i as a string."""
+        d = int(self.doc[i])
+        a = int(self.pos[i] - self.char_start[d])
+        return self.processed[d][a:a + int(self.length[i])]
+
+    def isin(self, vocabulary: frozenset[str]) -> np.ndarray:
+        """Per word: whether it is in `vocabulary` (exact)."""
+        return wordhash.runs_isin(self.codes, self.pos, self.length, self.hash, vocabulary, self.text)
+
 
 def words_view(batch: TextBatch) -> Words:
     raw: RawText = batch.view("raw_text", raw_text_view)
     processed = [lowered_nfd(t) for t in batch.texts]
-    words = batch.view("normalized_words", lambda b: [p.split() for p in processed])
     n_docs = len(batch)
     codes = _codes(processed)
     props = ct.properties()[codes]
-    doc_start = _offsets(np.fromiter(map(len, processed), dtype=_INDEX, count=n_docs))
-    seg_id, _ = segment_ids(codes, doc_start)
+    char_start = _offsets(np.fromiter(map(len, processed), dtype=_INDEX, count=n_docs))
+    seg_id, _ = segment_ids(codes, char_start)
     n_segs = len(raw.segs.start)
     if len(seg_id) and seg_id[-1] >= n_segs:  # pragma: no cover - normalization would have moved a newline
         raise AssertionError("normalized text does not keep the lines of the raw text")
     space = (props & ct.SPACE) != 0
+    inner = char_start[:-1][char_start[:-1] < len(space)]
     prev_space = np.empty_like(space)
     prev_space[1:] = space[:-1]
+    next_space = np.empty_like(space)
+    next_space[:-1] = space[1:]
     if len(space):
-        prev_space[doc_start[:-1][doc_start[:-1] < len(space)]] = True
-    word_pos = np.flatnonzero(~space & prev_space)
-    ends = np.flatnonzero(~space & np.concatenate([space[1:], [True]]) | _last_chars(doc_start, len(space), ~space))
-    counts = np.fromiter(map(len, words), dtype=_INDEX, count=n_docs)
-    start = _offsets(counts)
-    n_words = int(start[-1])
-    if len(word_pos) != n_words or len(ends) != n_words:  # pragma: no cover - tables disagree with split()
-        raise AssertionError("word boundaries disagree with str.split()")
-    vocab: list[dict[str, int]] = []
-    first = np.empty(n_words, dtype=_INDEX)
-    for d, ws in enumerate(words):
-        table: dict[str, int] = {}
-        a = int(start[d])
-        first[a:a + len(ws)] = np.fromiter(map(table.setdefault, ws, range(a, a + len(ws))), dtype=_INDEX,
-                                           count=len(ws))
-        vocab.append(table)
+        prev_space[inner] = True
+        next_space[-1] = True
+        next_space[inner[inner > 0] - 1] = True
+    pos = np.flatnonzero(~space & prev_space)
+    end = np.flatnonzero(~space & next_space) + 1
+    doc = np.searchsorted(char_start, pos, side="right") - 1
+    start = _offsets(np.bincount(doc, minlength=n_docs))
+    length = end - pos
+    hashes = wordhash.run_hashes(codes, pos, end)
+    first = _first_occurrences(codes, doc, pos, length, hashes)
+    if first is None:  # a hash collision: fall back to exact dictionaries
+        first = _first_by_dict(processed, start)
     numeric = (props & ct.NUMERIC) != 0
     return Words(
-        processed=processed,
-        words=words,
-        vocab=vocab,
-        start=start,
-        doc=np.repeat(np.arange(n_docs, dtype=_INDEX), counts),
-        length=ends + 1 - word_pos,
-        first=first,
-        seg=seg_id[word_pos],
+        processed=processed, codes=codes, char_start=char_start, start=start, doc=doc, pos=pos, length=length,
+        hash=hashes, first=first, seg=seg_id[pos],
         seg_nonspace=np.bincount(seg_id[~space], minlength=n_segs),
         seg_numeric=np.bincount(seg_id[numeric], minlength=n_segs),
     )
 
 
-def _last_chars(doc_start: np.ndarray, n: int, nonspace: np.ndarray) -> np.ndarray:
-    """Mask of the last code point of each non-empty document that is not whitespace."""
-    mask = np.zeros(n, dtype=bool)
-    ends = doc_start[1:][doc_start[1:] > doc_start[:-1]] - 1
-    mask[ends] = nonspace[ends]
-    return mask
+_DOC_MIX = np.uint64(0x2545F4914F6CDD1D)
+
+
+def _first_occurrences(codes: np.ndarray, doc: np.ndarray, pos: np.ndarray, length: np.ndarray,
+                       hashes: np.ndarray) -> np.ndarray | None:
+    """Per word, the index of the first equal word of its document; None if a hash collided."""
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=_INDEX)
+    key = hashes ^ (doc.astype(np.uint64) * _DOC_MIX)
+    _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first = first_idx[inverse.reshape(-1)].astype(_INDEX)
+    later = np.flatnonzero(first != np.arange(len(first)))
+    rep = first[later]
+    if not (np.array_equal(doc[later], doc[rep]) and np.array_equal(length[later], length[rep])):
+        return None
+    if not wordhash.ragged_equal(codes, pos[later], codes, pos[rep], length[later]).all():
+        return None
+    return first
+
+
+def _first_by_dict(processed: list[str], start: np.ndarray) -> np.ndarray:
+    first = np.empty(int(start[-1]), dtype=_INDEX)
+    for d, text in enumerate(processed):
+        words = text.split()
+        a = int(start[d])
+        table: dict[str, int] = {}
+        first[a:a + len(words)] = np.fromiter(map(table.setdefault, words, range(a, a + len(words))),
+                                              dtype=_INDEX, count=len(words))
+    return first
 
 
 __all__ = ["RawText", "RawTokens", "Segments", "Words", "first_last_nonspace", "lowered_nfd",

@@ -19,7 +19,6 @@ import pyarrow as pa
 from signals.arrays import RawText, Words, raw_text_view, words_view
 from signals.batch import TextBatch
 from signals.listcols import list_column
-from signals.ngrams import NgramClasses, ngram_view
 from signals.registry import Family, Signal, register
 from signals.rounding import rounded
 
@@ -67,7 +66,6 @@ class AssayExtras(Family):
     def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
         raw: RawText = batch.view("raw_text", raw_text_view)
         words: Words = batch.view("words", words_view)
-        grams: NgramClasses = batch.view("ngrams", ngram_view)
         n = len(batch)
         cols = np.zeros((5, n), dtype=np.float64)
         for d, text in enumerate(batch.texts):
@@ -81,8 +79,7 @@ class AssayExtras(Family):
         newlines = np.array([t.count("\n") for t in batch.texts], dtype=np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(n_words > 0, newlines / n_words, 0.0)
-        counts1 = grams.unigram_counts
-        stop = [sum(int(counts1[v[w]]) for w in GOPHER_STOP_WORDS if w in v) for v in words.vocab]
+        stop = np.bincount(words.doc[words.isin(frozenset(GOPHER_STOP_WORDS))], minlength=n)
         return {
             "assay_frac_dup_lines": rounded(cols[0]),
             "assay_frac_chars_dup_lines": rounded(cols[1]),
@@ -90,17 +87,21 @@ class AssayExtras(Family):
             "assay_frac_chars_dup_paragraphs": rounded(cols[3]),
             "assay_frac_short_lines": rounded(cols[4]),
             "assay_newline_to_word_ratio": rounded(ratio, n_words > 0),
-            "assay_gopher_stop_word_count": pa.array(stop, pa.int32()),
-            "assay_lines_policy": _policy_lines(batch, raw),
+            "assay_gopher_stop_word_count": pa.array(stop.astype(np.int32)),
+            "assay_lines_policy": _policy_lines(batch, raw, words),
         }
 
 
-def _policy_lines(batch: TextBatch, raw: RawText) -> pa.Array:
+def _policy_lines(batch: TextBatch, raw: RawText, words: Words) -> pa.Array:
     counts = raw.segs.line_counts
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     values = np.zeros(int(offsets[-1]), dtype=np.float32)
     for d, text in enumerate(batch.texts):
+        # A phrase (ASCII letters and spaces) in text.lower() is also in lower(NFD(text minus ASCII
+        # punctuation)), the normalized text kept by the words view: check there first.
+        if not any(p in words.processed[d] for p in POLICY_PHRASES):
+            continue
         low = text.lower()
         for phrase in POLICY_PHRASES:
             pos = low.find(phrase)

@@ -49,17 +49,16 @@ class NgramClasses:
 
     def _refine(self, n: int) -> Level:
         prev = self.level(n - 1)
-        rep = prev.repeated()
-        if len(rep) == 0:
-            empty = rep[:0]
-            return Level(empty, empty, empty)
+        repeats = np.flatnonzero(prev.count > 1)  # indices into prev.pos
+        rep = prev.pos[repeats]
         # i is a candidate if the (n-1)-grams at i and i+1 both repeat and the n-gram fits the doc.
-        nxt = np.searchsorted(rep, rep + 1)
-        has_next = (nxt < len(rep)) & (rep[np.minimum(nxt, len(rep) - 1)] == rep + 1)
-        cand = rep[has_next & (self.remaining[rep] >= n)]
+        marked = np.zeros(self.size + 1, dtype=bool)
+        marked[rep] = True
+        keep = np.flatnonzero(marked[rep + 1] & (self.remaining[rep] >= n))
+        cand = rep[keep]
         if len(cand) == 0:
             return Level(cand, cand, cand)
-        prev_cls = prev.cls[np.searchsorted(prev.pos, cand)]
+        prev_cls = prev.cls[repeats[keep]]
         key = prev_cls * self.size + self.words.first[cand + n - 1]
         _, first_idx, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
         inverse = inverse.reshape(-1)

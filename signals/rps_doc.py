@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import numpy as np
 import pyarrow as pa
 
-from signals import chartables as ct
 from signals.arrays import RawText, RawTokens, Words, raw_text_view, raw_tokens_view, words_view
 from signals.batch import TextBatch
 from signals.ngrams import NgramClasses, ngram_view
@@ -106,7 +105,7 @@ class RPSDoc(Family):
         out["rps_doc_curly_bracket"] = rounded(np.where(lengths > 0, _div(curly, lengths), 0.0))
         out["rps_doc_lorem_ipsum"] = rounded(_lorem(words))
         langs = batch.languages()
-        out["rps_doc_stop_word_fraction"] = _stop_word_fraction(batch, raw, langs, n_tok, has_words)
+        out["rps_doc_stop_word_fraction"] = _stop_word_fraction(tokens, langs, has_words)
         out["rps_doc_ldnoobw_words"] = pa.array(_ldnoobw(words, langs), I32)
         out["rps_doc_ut1_blacklist"] = pa.array(self._ut1(batch), I32)
         prefix = np.concatenate([[0], np.cumsum(words.length)])
@@ -140,14 +139,23 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _entropy(words: Words, grams: NgramClasses, reps: np.ndarray, n_words: np.ndarray) -> pa.Array:
-    """Σ -c/N·ln(c/N), summed per document in first-occurrence order with Python's sum, as the oracle does."""
+    """Σ -c/N·ln(c/N), summed per document in first-occurrence order with Python's sum, as the oracle does.
+
+    Logarithms come from math.log (NumPy's may differ in the last bit), once per distinct c/N.
+    """
     pos = np.flatnonzero(reps)
     counts = grams.unigram_counts[pos]
     total = n_words[words.doc[pos]]
     ratio = counts / total
-    values, inverse = np.unique(ratio, return_inverse=True)
-    logs = np.array([math.log(v) for v in values.tolist()], dtype=np.float64)
-    terms = (-counts / total * logs[inverse.reshape(-1)]).tolist()
+    logs = np.empty(len(pos), dtype=np.float64)
+    once = counts == 1  # most words: c/N = 1/N, one log per document
+    inv_n = (1 / np.maximum(n_words, 1)).tolist()
+    per_doc = np.array([math.log(v) for v in inv_n] + [0.0], dtype=np.float64)
+    logs[once] = per_doc[words.doc[pos[once]]]
+    if (~once).any():
+        values, inverse = np.unique(ratio[~once], return_inverse=True)
+        logs[~once] = np.array([math.log(v) for v in values.tolist()], dtype=np.float64)[inverse.reshape(-1)]
+    terms = (-counts / total * logs).tolist()
     bounds = np.searchsorted(words.doc[pos], np.arange(len(n_words) + 1)).tolist()
     sums = [round(sum(terms[a:b]), 8) if b > a else None for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return pa.array(sums, pa.float32())
@@ -172,80 +180,44 @@ def _lorem(words: Words) -> np.ndarray:
     # re.IGNORECASE only "L", "O", "R", "E", "M" also match them, and lower() left none of those.
     for d, text in enumerate(words.processed):
         if "lorem" in text:
-            norm = " ".join(words.words[d])
+            norm = " ".join(text.split())
             out[d] = len(_LOREM.findall(norm)) / len(norm)
     return out
 
 
-def _wordpunct_pattern() -> str:
-    w, s = ct.char_class(ct.WORD), ct.char_class(ct.SPACE)
-    return f"[{w}]+|[^{w}{s}]+"
-
-
-def _stop_word_fraction(batch: TextBatch, raw: RawText, langs: list[str | None], n_tok: np.ndarray,
-                        has_words: np.ndarray) -> pa.Array:
-    counts = np.zeros(len(batch), dtype=np.int64)
-    listed = np.zeros(len(batch), dtype=bool)
-    for lang in sorted({lang for lang in langs if stop_words(lang) is not None}):
-        docs = [d for d, x in enumerate(langs) if x == lang]
-        listed[docs] = True
-        counts[docs] = _count_in(batch, raw, docs, stop_words(lang))
-    frac = np.where(has_words, _div(counts, n_tok), 0.0)
+def _stop_word_fraction(tokens: RawTokens, langs: list[str | None], has_words: np.ndarray) -> pa.Array:
+    n_docs = len(langs)
+    counts = np.zeros(n_docs, dtype=np.int64)
+    listed = np.array([stop_words(x) is not None for x in langs], dtype=bool)
+    for lang in sorted({x for x in langs if stop_words(x) is not None}):
+        in_lang = np.array([x == lang for x in langs] + [False])[tokens.doc]
+        counts += np.bincount(tokens.doc[tokens.isin(stop_words(lang)) & in_lang], minlength=n_docs)
+    frac = np.where(has_words, _div(counts, tokens.count), 0.0)
     return rounded(frac, listed)
 
 
-def _count_in(batch: TextBatch, raw: RawText, docs: list[int], vocabulary: frozenset[str]) -> np.ndarray:
-    """Per document of `docs`: WordPunct tokens of the raw text that are in `vocabulary`."""
-    import polars as pl
-    import pyarrow.compute as pc
-
-    texts = [batch.texts[d] for d in docs]
-    surrogate = (raw.codes >= 0xD800) & (raw.codes <= 0xDFFF)
-    if surrogate.any():  # not valid UTF-8, so not for polars: the plain regex path
-        from signals.views import RAW_WORD
-
-        return np.array([sum(w in vocabulary for w in RAW_WORD.findall(t)) for t in texts], dtype=np.int64)
-    tokens = pl.Series(values=texts, dtype=pl.String).str.extract_all(_wordpunct_pattern()).to_arrow()
-    hit = pc.is_in(tokens.flatten(), value_set=pa.array(sorted(vocabulary), pa.large_string()))
-    parents = pc.list_parent_indices(tokens).to_numpy()
-    return np.bincount(parents[hit.to_numpy(zero_copy_only=False)], minlength=len(texts))
-
-
 def _ldnoobw(words: Words, langs: list[str | None]) -> list[int | None]:
-    out: list[int | None] = []
-    first = words.first
-    for d, lang in enumerate(langs):
-        bad = bad_words(lang)
-        if bad is None:
-            out.append(None)
-            continue
-        vocab = words.vocab[d]
-        a, b = int(words.start[d]), int(words.start[d + 1])
-        singles, multi = _bad_index(lang)
-        total = 0
-        counts1 = None
-        for w in vocab.keys() & singles:
-            if counts1 is None:
-                counts1 = np.bincount(first[a:b] - a, minlength=b - a)
-            total += int(counts1[vocab[w] - a])
-        for w in vocab.keys() & multi.keys():
-            for entry in multi[w]:
-                reps = [vocab.get(x) for x in entry]
-                if None in reps or len(entry) > b - a:
-                    continue
-                pos = a + np.flatnonzero(first[a:b - len(entry) + 1] == reps[0])
-                for k in range(1, len(entry)):
-                    pos = pos[first[pos + k] == reps[k]]
-                total += len(pos)
-        out.append(total)
-    return out
+    n_docs = len(langs)
+    counts = np.zeros(n_docs, dtype=np.int64)
+    for lang in sorted({x for x in langs if bad_words(x) is not None}):
+        in_lang = np.array([x == lang for x in langs] + [False])[words.doc]
+        singles, firsts, multi = _bad_index(lang)
+        counts += np.bincount(words.doc[words.isin(singles) & in_lang], minlength=n_docs)
+        for i in np.flatnonzero(words.isin(firsts) & in_lang).tolist():
+            d = int(words.doc[i])
+            room = int(words.start[d + 1]) - i
+            for entry in multi[words.text(i)]:
+                if len(entry) <= room and all(words.text(i + k) == entry[k] for k in range(1, len(entry))):
+                    counts[d] += 1
+    return [None if bad_words(x) is None else int(c) for x, c in zip(langs, counts.tolist(), strict=True)]
 
 
-_BAD_INDEX: dict[str, tuple[frozenset[str], dict[str, list[tuple[str, ...]]]]] = {}
+_BadIndex = tuple[frozenset[str], frozenset[str], dict[str, list[tuple[str, ...]]]]
+_BAD_INDEX: dict[str, _BadIndex] = {}
 
 
-def _bad_index(lang: str) -> tuple[frozenset[str], dict[str, list[tuple[str, ...]]]]:
-    """Single-word entries, and multi-word entries (split on ' ') keyed by their first word."""
+def _bad_index(lang: str) -> _BadIndex:
+    """Single-word entries; first words of multi-word entries; multi-word entries (split on ' ') by first word."""
     if lang not in _BAD_INDEX:
         singles: set[str] = set()
         multi: dict[str, list[tuple[str, ...]]] = {}
@@ -255,7 +227,7 @@ def _bad_index(lang: str) -> tuple[frozenset[str], dict[str, list[tuple[str, ...
                 singles.add(entry)
             else:
                 multi.setdefault(parts[0], []).append(parts)
-        _BAD_INDEX[lang] = (frozenset(singles), multi)
+        _BAD_INDEX[lang] = (frozenset(singles), frozenset(multi), multi)
     return _BAD_INDEX[lang]
 
 

@@ -20,6 +20,7 @@ from signals.rounding import rounded
 TERMINAL = np.array([ord(c) for c in ".!?\u201d"], dtype=np.uint32)
 BULLETS = np.array([0x2022, 0x2023, 0x25B6, 0x25C0, 0x25E6, 0x25A0, 0x25A1, 0x25AA, 0x25AB, 0x2013], dtype=np.uint32)
 
+JAVASCRIPT = frozenset({"javascript"})
 F32, I32 = pa.float32(), pa.int32()
 SIGNALS = (
     Signal("rps_lines_ending_with_terminal_punctution_mark", pa.list_(F32),
@@ -53,8 +54,7 @@ class RPSLines(Family):
         first = raw.first_nonspace[lines]
         terminal = (last >= 0) & np.isin(raw.char_at(last), TERMINAL)
         bullet = (first >= 0) & np.isin(raw.char_at(first), BULLETS)
-        js = np.array([v.get("javascript", -1) for v in words.vocab] + [-1], dtype=np.int64)
-        is_js = (words.first == js[words.doc]) & (js[words.doc] >= 0)
+        is_js = words.isin(JAVASCRIPT)
         javascript = np.bincount(words.seg[is_js], minlength=n_segs)[lines]
         num_words = np.bincount(words.seg, minlength=n_segs)[lines]
         length = (segs.end - segs.start)[lines]

@@ -1,0 +1,125 @@
+"""Word identity without Python strings: 64-bit polynomial hashes of code-point runs, then exact checks.
+
+Hashes only propose: every equality they suggest (two words of a document, a word and a list entry)
+is confirmed by comparing the code points, so results are exact whatever the hash does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+_MOD = 1 << 64
+BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_BASE_INV = pow(BASE, -1, _MOD)
+_LENGTH_MIX = np.uint64(0xD6E8FEB86659FD93)
+_U64 = np.uint64
+
+
+class _Powers:
+    """BASE**k and BASE**-k modulo 2**64 for k < size, grown on demand and kept."""
+
+    def __init__(self) -> None:
+        self.pos = np.ones(1, dtype=_U64)
+        self.neg = np.ones(1, dtype=_U64)
+
+    def upto(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.pos) < size:
+            size = max(size, 2 * len(self.pos))
+            self.pos = _power_table(BASE, size)
+            self.neg = _power_table(_BASE_INV, size)
+        return self.pos[:size], self.neg[:size]
+
+
+def _power_table(base: int, size: int) -> np.ndarray:
+    table = np.full(size, base, dtype=_U64)
+    table[0] = 1
+    return np.cumprod(table, dtype=_U64)  # wraps modulo 2**64
+
+
+_POWERS = _Powers()
+
+
+def run_hashes(codes: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Hash of codes[start[i]:end[i]] for each i (non-empty runs), mixed with the run length."""
+    if len(start) == 0:
+        return np.zeros(0, dtype=_U64)
+    pos, neg = _POWERS.upto(len(codes) + 1)
+    prefix = np.zeros(len(codes) + 1, dtype=_U64)
+    np.cumsum(codes.astype(_U64) * neg[:len(codes)], out=prefix[1:])
+    h = (prefix[end] - prefix[start]) * pos[end - 1]
+    return h + (end - start).astype(_U64) * _LENGTH_MIX
+
+
+def string_hash(text: str) -> int:
+    """run_hashes of one string, computed in Python."""
+    h = 0
+    for ch in text:
+        h = (h * BASE + ord(ch)) % _MOD
+    return (h + len(text) * int(_LENGTH_MIX)) % _MOD
+
+
+def ragged_equal(a: np.ndarray, a_pos: np.ndarray, b: np.ndarray, b_pos: np.ndarray,
+                 length: np.ndarray) -> np.ndarray:
+    """For each i: a[a_pos[i]:a_pos[i]+length[i]] == b[b_pos[i]:b_pos[i]+length[i]]."""
+    m = len(length)
+    total = int(length.sum())
+    if total == 0:
+        return np.ones(m, dtype=bool)
+    item = np.repeat(np.arange(m), length)
+    offsets = np.zeros(m, dtype=np.int64)
+    np.cumsum(length[:-1], out=offsets[1:])
+    k = np.arange(total) - offsets[item]
+    differs = a[a_pos[item] + k] != b[b_pos[item] + k]
+    return np.bincount(item[differs], minlength=m) == 0
+
+
+@dataclass(frozen=True)
+class VocabularyTable:
+    """A word list prepared for runs_isin: sorted hashes, the entries' code points, a bucket filter."""
+
+    hashes: np.ndarray
+    codes: np.ndarray
+    offsets: np.ndarray
+    lengths: np.ndarray
+    unique: bool  # no two entries share a hash
+    buckets: np.ndarray  # bool per low-16-bit value: some entry hash has it
+
+
+@cache
+def vocabulary_table(vocabulary: frozenset[str]) -> VocabularyTable:
+    entries = sorted(vocabulary, key=string_hash)
+    hashes = np.array([string_hash(e) for e in entries], dtype=_U64)
+    codes = np.frombuffer("".join(entries).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = np.array([len(e) for e in entries], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(entries) else lengths
+    buckets = np.zeros(1 << 16, dtype=bool)
+    buckets[(hashes & _U64(0xFFFF)).astype(np.intp)] = True
+    return VocabularyTable(hashes, codes, offsets, lengths, len(np.unique(hashes)) == len(hashes), buckets)
+
+
+def runs_isin(codes: np.ndarray, pos: np.ndarray, length: np.ndarray, hashes: np.ndarray,
+              vocabulary: frozenset[str], text: Callable[[int], str]) -> np.ndarray:
+    """Per run i (codes[pos[i]:pos[i]+length[i]], hashed as run_hashes): whether it is in `vocabulary`.
+
+    Exact: a hash match is confirmed by comparing code points (or, if two entries share a hash,
+    by comparing `text(i)` as a string).
+    """
+    table = vocabulary_table(vocabulary)
+    out = np.zeros(len(hashes), dtype=bool)
+    if len(table.hashes) == 0 or len(hashes) == 0:
+        return out
+    cand = np.flatnonzero(table.buckets[(hashes & _U64(0xFFFF)).astype(np.intp)])
+    j = np.minimum(np.searchsorted(table.hashes, hashes[cand]), len(table.hashes) - 1)
+    hit = table.hashes[j] == hashes[cand]
+    cand, j = cand[hit], j[hit]
+    if not table.unique:
+        out[cand] = [text(i) in vocabulary for i in cand.tolist()]
+        return out
+    same = table.lengths[j] == length[cand]
+    cand, j = cand[same], j[same]
+    out[cand] = ragged_equal(codes, pos[cand], table.codes, table.offsets[j], table.lengths[j])
+    return out
