@@ -40,10 +40,25 @@ def run_job(job: JobConfig) -> list[tuple[str, RunManifest]]:
     print("== annotate", file=sys.stderr)
     config = annotate_config(job)
     done.append((config.output, run_annotate(config, job.cluster)))
+    if job.dedup is not None:
+        print("== dedup", file=sys.stderr)
+        done.append(run_dedup_stage(job))
     if job.select is not None:
         print("== select", file=sys.stderr)
         done.append(run_select_stage(job))
     return done
+
+
+def run_dedup_stage(job: JobConfig) -> tuple[str, RunManifest]:
+    from pipeline.dedup import run_dedup
+    from schemas.dedup import DedupConfig
+
+    d = job.dedup
+    assert d is not None
+    config = DedupConfig(inputs=(join(job.output, "annotated"),), output=join(job.output, "dedup"),
+                         threshold=d.threshold, verify=d.verify, keep=d.keep, scheme=d.scheme,
+                         partitions=d.partitions, storage_options=job.storage_options)
+    return config.output, run_dedup(config, job.cluster)
 
 
 def select_config(job: JobConfig) -> SelectConfig:

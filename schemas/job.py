@@ -15,6 +15,16 @@ class AnnotateStage(StrictModel):
     batch_size: int = Field(2000, ge=1)
 
 
+class DedupStage(StrictModel):
+    """Reads <output>/annotated, writes <output>/dedup (see schemas/dedup.py)."""
+
+    threshold: float = Field(0.8, gt=0.0, le=1.0)
+    verify: bool = False
+    keep: str = Field("first", pattern=r"^(first|max:[A-Za-z0-9_]+)$")
+    scheme: str | None = None
+    partitions: int | None = Field(None, ge=1)
+
+
 class SelectStage(StrictModel):
     """Reads <output>/annotated (+ <output>/dedup), writes <output>/selected and its funnel.json."""
 
@@ -29,4 +39,5 @@ class JobConfig(StrictModel):
     cluster: ClusterConfig = ClusterConfig()
     storage_options: dict[str, object] = Field(default_factory=dict)
     annotate: AnnotateStage
+    dedup: DedupStage | None = None
     select: SelectStage | None = None

@@ -1,0 +1,200 @@
+"""The dedup stage's tasks. Each reads files and writes files; pipeline/dedup/run.py orders them.
+
+map_file (per input file)  -> exact/<p>, bands/<p>   (keys hashed to P partitions)
+exact_groups (per p)       -> exact_out/<file>      (members of groups of 2+ documents)
+bucket_edges (per p)       -> forest/<p> or verify1/<file of anchor>
+verify_attach (per file)   -> verify2/<file of member>  (anchor signature carried along)
+verify_filter (per file)   -> forest/<file>         (pairs whose estimated Jaccard >= threshold)
+components                 -> fuzzy_out/<file>      (pipeline/dedup/run.py)
+assemble (per input file)  -> OUT/<stem>.parquet
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.dedup.components import union_find
+from pipeline.dedup.inputs import Plan, read_columns, signatures_of
+from pipeline.dedup.lsh import band_keys
+from pipeline.dedup.shuffle import gather, hash_partition, scatter
+from pipeline.storage import commit, filesystem, join, temporary_name
+from schemas.dedup import DEDUP_SCHEMA
+from signals.minhash import EXACT_COLUMN
+
+KEYED = pa.schema([("key", pa.uint64()), ("doc", pa.int64())])
+EDGES = pa.schema([("u", pa.int64()), ("v", pa.int64())])
+MEMBERS = pa.schema([("doc", pa.int64()), ("cluster", pa.int64()), ("size", pa.int32())])
+
+
+@dataclass(frozen=True)
+class Job:
+    plan: Plan
+    work: str
+    output: str
+    partitions: int
+    bands: int
+    rows: int
+    threshold: float
+    verify: bool
+    metadata: dict[str, str] = field(default_factory=dict)
+    storage_options: dict[str, Any] = field(default_factory=dict)
+
+    def dir(self, name: str) -> str:
+        return join(self.work, name)
+
+
+def _docs(job: Job, number: int) -> np.ndarray:
+    f = job.plan.files[number]
+    return np.arange(f.offset, f.offset + f.rows, dtype=np.int64)
+
+
+def map_file(number: int, job: Job) -> dict:
+    """Exact hashes and LSH band keys of one input file, scattered by key."""
+    f = job.plan.files[number]
+    so = job.storage_options
+    table = read_columns(f.path, [EXACT_COLUMN, job.plan.column], so)
+    docs = _docs(job, number)
+    hashes = table.column(EXACT_COLUMN).to_numpy().astype(np.uint64)
+    exact_bytes = scatter(pa.table({"key": hashes, "doc": docs}, schema=KEYED), hash_partition(hashes, job.partitions),
+                          job.dir("exact"), f"{number:06d}", so)
+    sig, valid = signatures_of(table, job.plan.column, int(job.plan.parameters["num_perm"]))
+    keys = band_keys(sig[valid], job.bands, job.rows).reshape(-1)
+    band_docs = np.repeat(docs[valid], job.bands)
+    band_bytes = scatter(pa.table({"key": keys, "doc": band_docs}, schema=KEYED), hash_partition(keys, job.partitions),
+                         job.dir("bands"), f"{number:06d}", so)
+    return {"documents": f.rows, "signatures": int(valid.sum()), "exact_bytes": exact_bytes,
+            "band_bytes": band_bytes}
+
+
+def _groups(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by (key, doc): (docs, first doc of their key group, group size)."""
+    order = np.lexsort((docs, keys))
+    keys, docs = keys[order], docs[order]
+    start = np.r_[True, keys[1:] != keys[:-1]]
+    group = np.cumsum(start) - 1
+    first = docs[start][group]
+    size = np.bincount(group)[group]
+    return docs, first, size
+
+
+def exact_groups(partition: int, job: Job) -> dict:
+    """Members of exact-hash groups of two or more documents, sent to their input file."""
+    t = gather(job.dir("exact"), partition, KEYED, job.storage_options)
+    docs, first, size = _groups(t.column("key").to_numpy(), t.column("doc").to_numpy())
+    dup = size > 1
+    members = pa.table({"doc": docs[dup], "cluster": first[dup], "size": size[dup].astype(np.int32)}, schema=MEMBERS)
+    scatter(members, job.plan.file_of(docs[dup]), job.dir("exact_out"), f"{partition:05d}", job.storage_options)
+    return {"rows": t.num_rows, "duplicates": int(dup.sum()) - len(np.unique(first[dup]))}
+
+
+def bucket_edges(partition: int, job: Job) -> dict:
+    """Candidate pairs of one band partition: each bucket member linked to the bucket's first document."""
+    t = gather(job.dir("bands"), partition, KEYED, job.storage_options)
+    docs, first, _ = _groups(t.column("key").to_numpy(), t.column("doc").to_numpy())
+    linked = docs != first
+    u, v = _unique_pairs(docs[linked], first[linked])
+    if job.verify:
+        edges = pa.table({"u": u, "v": v}, schema=EDGES)
+        scatter(edges, job.plan.file_of(v), job.dir("verify1"), f"{partition:05d}", job.storage_options)
+    else:
+        _write_forest(u, v, f"p{partition:05d}", job)
+    return {"band_rows": t.num_rows, "candidates": len(u)}
+
+
+def _unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not len(u):
+        return u, v
+    order = np.lexsort((v, u))
+    u, v = u[order], v[order]
+    new = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
+    return u[new], v[new]
+
+
+def _write_forest(u: np.ndarray, v: np.ndarray, name: str, job: Job) -> None:
+    """Union-find over this partition's edges; keep one edge per node to its local root."""
+    nodes, labels = union_find(u, v)
+    linked = nodes != labels
+    forest = pa.table({"u": nodes[linked], "v": labels[linked]}, schema=EDGES)
+    scatter(forest, np.zeros(forest.num_rows, dtype=np.int64), job.dir("forest"), name, job.storage_options)
+
+
+def _file_signatures(job: Job, number: int) -> np.ndarray:
+    table = read_columns(job.plan.files[number].path, [job.plan.column], job.storage_options)
+    return signatures_of(table, job.plan.column, int(job.plan.parameters["num_perm"]))[0]
+
+
+def verify_attach(number: int, job: Job) -> dict:
+    """Attach the anchor's signature (anchors in this file) and send each pair to its member's file."""
+    t = gather(job.dir("verify1"), number, EDGES, job.storage_options)
+    if not t.num_rows:
+        return {"pairs": 0}
+    sig = _file_signatures(job, number)
+    u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
+    carried = sig[v - job.plan.files[number].offset]
+    k = carried.shape[1]
+    sig_v = pa.FixedSizeListArray.from_arrays(pa.array(carried.reshape(-1), pa.uint32()), k)
+    out = pa.table({"u": u, "v": v, "sig_v": sig_v})
+    scatter(out, job.plan.file_of(u), job.dir("verify2"), f"{number:06d}", job.storage_options)
+    return {"pairs": t.num_rows}
+
+
+def verify_filter(number: int, job: Job) -> dict:
+    """Keep the pairs (members in this file) whose estimated Jaccard reaches the threshold."""
+    k = int(job.plan.parameters["num_perm"])
+    schema = pa.schema([("u", pa.int64()), ("v", pa.int64()), ("sig_v", pa.list_(pa.uint32(), k))])
+    t = gather(job.dir("verify2"), number, schema, job.storage_options)
+    if not t.num_rows:
+        return {"pairs": 0, "verified": 0}
+    sig = _file_signatures(job, number)
+    u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
+    sig_v = t.column("sig_v").combine_chunks().values.to_numpy().reshape(-1, k)
+    similarity = (sig[u - job.plan.files[number].offset] == sig_v).mean(axis=1)
+    ok = similarity >= job.threshold
+    _write_forest(u[ok], v[ok], f"f{number:06d}", job)
+    return {"pairs": t.num_rows, "verified": int(ok.sum())}
+
+
+def assemble(number: int, job: Job) -> dict:
+    """The output file of one input file: ids in input order with cluster ids and keep flags."""
+    f = job.plan.files[number]
+    so = job.storage_options
+    ids = read_columns(f.path, ["id"], so).column("id")
+    docs = _docs(job, number)
+    exact = docs.copy()
+    fuzzy = docs.copy()
+    size = np.ones(len(docs), dtype=np.int32)
+    e = gather(job.dir("exact_out"), number, MEMBERS, so)
+    exact[e.column("doc").to_numpy() - f.offset] = e.column("cluster").to_numpy()
+    z = gather(job.dir("fuzzy_out"), number, MEMBERS, so)
+    rows = z.column("doc").to_numpy() - f.offset
+    fuzzy[rows] = z.column("cluster").to_numpy()
+    size[rows] = z.column("size").to_numpy()
+    exact_keep, fuzzy_keep = _keepers(job, number, exact, fuzzy, docs)
+    table = pa.table({"id": ids, "exact_cluster": exact, "exact_keep": exact_keep, "fuzzy_cluster": fuzzy,
+                      "cluster_size": size, "fuzzy_keep": fuzzy_keep, "keep": exact_keep & fuzzy_keep},
+                     schema=DEDUP_SCHEMA.with_metadata(job.metadata))
+    final = join(job.output, f"{f.stem}.parquet")
+    tmp = temporary_name(final)
+    fs, path = filesystem(tmp, so)
+    with fs.open(path, "wb") as sink:
+        pq.write_table(table, sink, compression="zstd")
+    commit(tmp, final, so)
+    return {"rows_written": len(docs), "exact_removed": int((~exact_keep).sum()),
+            "fuzzy_removed": int((~fuzzy_keep).sum()), "removed": int((~(exact_keep & fuzzy_keep)).sum())}
+
+
+def _keepers(job: Job, number: int, exact: np.ndarray, fuzzy: np.ndarray, docs: np.ndarray) -> tuple:
+    """Keep flags: the cluster's smallest index, unless a keep-by-signal stage chose other members."""
+    exact_keep, fuzzy_keep = exact == docs, fuzzy == docs
+    offset = job.plan.files[number].offset
+    for kind, flags in (("exact", exact_keep), ("fuzzy", fuzzy_keep)):
+        chosen = gather(job.dir(f"{kind}_chosen"), number, MEMBERS, job.storage_options)
+        if chosen.num_rows:
+            rows = chosen.column("doc").to_numpy() - offset
+            flags[rows] = chosen.column("cluster").to_numpy() == chosen.column("doc").to_numpy()
+    return exact_keep, fuzzy_keep
