@@ -20,17 +20,21 @@ _U64 = np.uint64
 
 
 class _Powers:
-    """BASE**k and BASE**-k modulo 2**64 for k < size, grown on demand and kept."""
+    """BASE**k and BASE**-k modulo 2**64 for k < size, grown on demand and kept up to KEEP entries."""
+
+    KEEP = 1 << 22  # 64 MiB of tables at most stay in memory between batches
 
     def __init__(self) -> None:
         self.pos = np.ones(1, dtype=_U64)
         self.neg = np.ones(1, dtype=_U64)
 
     def upto(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        if size > self.KEEP:
+            return _power_table(BASE, size), _power_table(_BASE_INV, size)
         if len(self.pos) < size:
-            size = max(size, 2 * len(self.pos))
-            self.pos = _power_table(BASE, size)
-            self.neg = _power_table(_BASE_INV, size)
+            size_kept = min(max(size, 2 * len(self.pos)), self.KEEP)
+            self.pos = _power_table(BASE, size_kept)
+            self.neg = _power_table(_BASE_INV, size_kept)
         return self.pos[:size], self.neg[:size]
 
 
