@@ -180,7 +180,8 @@ def export_shard(input_path: str, output_dir: str, options: ExportOptions,
         fs_out, stripped_out = filesystem(tmp, storage_options)
         rows = 0
         try:
-            with fs_out.open(stripped_out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+            with fs_out.open(stripped_out, "wb") as raw, \
+                    gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
                 out = io.TextIOWrapper(gz, encoding="utf-8", newline="\n")
                 for batch in pf.iter_batches(batch_size=options.batch_size, columns=columns):
                     for record in rpv2_records(batch, docs, lines, options):
