@@ -4,11 +4,18 @@ The columns follow the configuration (`SignalConfig.classifiers`, `SignalConfig.
 name order: `rps_doc_ml_<name>_score` for each classifier (see signals.classifier) and
 `rps_doc_<target>_importance` for each DSIR target (see signals.dsir). With no model configured
 the family writes no columns.
+
+A model path containing `{lang}` is a per-language model, as RedPajama-V2 has one classifier and
+one DSIR model per language: each document is scored by the file for its language (the forced
+language, else `ccnet_language`), and gets None when that file does not exist.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 
@@ -28,6 +35,21 @@ def classifier_column(name: str) -> str:
 
 def importance_column(target: str) -> str:
     return f"rps_doc_{target}_importance"
+
+
+LANG_PLACEHOLDER = "{lang}"
+
+
+def models_per_document(path: str, batch: TextBatch, load: Callable[[str], Any]) -> list[Any]:
+    """The model scoring each document: one for all, or per language when `path` has `{lang}`."""
+    if LANG_PLACEHOLDER not in path:
+        return [load(path)] * len(batch)
+    langs = batch.languages()
+    by_lang = {}
+    for lang in set(langs):
+        candidate = path.replace(LANG_PLACEHOLDER, lang or "")
+        by_lang[lang] = load(candidate) if lang and os.path.exists(candidate) else None
+    return [by_lang[lang] for lang in langs]
 
 
 def _check_names(names: list[str], what: str) -> list[str]:
@@ -66,12 +88,28 @@ class ML(Family):
     def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
         out: dict[str, pa.Array] = {}
         for name, path in sorted(self.config.classifiers.items()):
-            scores = predict_scores(fasttext_model(path), batch.texts)
+            models = models_per_document(path, batch, fasttext_model)
+            scores: list[float | None] = [None] * len(batch)
+            for model in {id(m): m for m in models if m is not None}.values():
+                rows = [i for i, m in enumerate(models) if m is model]
+                for i, score in zip(rows, predict_scores(model, [batch.texts[i] for i in rows]), strict=True):
+                    scores[i] = score
             out[classifier_column(name)] = pa.array(scores, pa.float32())
         if self.config.dsir_targets:
             words = batch.view("raw_words", raw_words_view)
             for target, path in sorted(self.config.dsir_targets.items()):
-                model = dsir_model(path)
-                values = [model.importance(w) if t else None for t, w in zip(batch.texts, words, strict=True)]
+                models = models_per_document(path, batch, dsir_model)
+                values = [m.importance(w) if t and m is not None else None
+                          for t, w, m in zip(batch.texts, words, models, strict=True)]
                 out[importance_column(target)] = pa.array(values, pa.float32())
         return out
+
+    @staticmethod
+    def templates() -> tuple[Signal, ...]:
+        """The column patterns this family writes once models are configured (for `assay signals`)."""
+        return (
+            Signal(classifier_column("<name>"), pa.float32(),
+                   "per --classifier NAME=PATH: fastText score, 1 - p if top label is __label__cc else p"),
+            Signal(importance_column("<target>"), pa.float32(),
+                   "per --dsir-target NAME=PATH: DSIR log importance weight toward the target corpus"),
+        )

@@ -120,3 +120,20 @@ def test_no_classifier_means_no_columns_and_a_notice():
     assert ML(SignalConfig(classifiers={"wiki": "x.bin"})).notice() is None
     with pytest.raises(ValueError, match="letters"):
         ML(SignalConfig(classifiers={"bad-name": "x.bin"})).signals()
+
+
+def test_lang_placeholder_picks_the_documents_language_model(trained, tmp_path):
+    model, test_pos, _ = trained
+    (tmp_path / "en.quality.bin").write_bytes(Path(model).read_bytes())
+    per_lang = SignalConfig(classifiers={"quality": str(tmp_path / "{lang}.quality.bin")})
+    direct = signals.annotate(test_pos[:3], families=["ml"], config=SignalConfig(classifiers={"quality": model}))
+    english = signals.annotate(test_pos[:3], families=["ml"], language="en", config=per_lang)
+    assert english.column(0).to_pylist() == direct.column(0).to_pylist()
+    german = signals.annotate(test_pos[:3], families=["ml"], language="de", config=per_lang)
+    assert german.column(0).to_pylist() == [None, None, None]  # no de model file
+
+
+def test_signals_command_lists_the_ml_column_patterns(capsys):
+    assert main(["signals", "--family", "ml"]) == 0
+    out = capsys.readouterr().out
+    assert "rps_doc_ml_<name>_score" in out and "rps_doc_<target>_importance" in out

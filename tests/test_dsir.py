@@ -108,3 +108,15 @@ def test_load_rejects_other_files(tmp_path):
     np.savez(bad, x=np.zeros(3))
     with pytest.raises(ValueError, match="not an assay DSIR model"):
         DSIRModel.load(str(bad))
+
+
+def test_lang_placeholder_and_missing_language_model(tmp_path):
+    (tmp_path / "t.txt").write_text("the cat sat on the mat", encoding="utf-8")
+    (tmp_path / "s.txt").write_text("le chat noir", encoding="utf-8")
+    model, _ = fit_dsir([str(tmp_path / "t.txt")], [str(tmp_path / "s.txt")])
+    model.save(str(tmp_path / "en.npz"))
+    config = SignalConfig(dsir_targets={"cats": str(tmp_path / "{lang}.npz")})
+    en = signals.annotate(["the cat", ""], families=["ml"], language="en", config=config).column(0).to_pylist()
+    assert en[0] == pytest.approx(model.importance(["the", "cat"]), rel=1e-6) and en[0] > 0 and en[1] is None
+    fr = signals.annotate(["the cat"], families=["ml"], language="fr", config=config).column(0).to_pylist()
+    assert fr == [None]

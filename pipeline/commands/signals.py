@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from signals.registry import all_signals
+from schemas.config import SignalConfig
+from signals.registry import all_signals, build_families
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rows = [(fam, s) for fam, s in all_signals() if args.family in (None, fam)]
+    # families whose columns depend on user-supplied models list their column patterns
+    rows += [(f.name, s) for f in build_families(None, SignalConfig()) if args.family in (None, f.name)
+             for s in getattr(f, "templates", tuple)()]
     if not rows:
         raise ValueError(f"no signals for family {args.family!r}")
     width = max(len(s.name) for _, s in rows)
