@@ -255,7 +255,7 @@ def words_view(batch: TextBatch) -> Words:
     start = _offsets(np.bincount(doc, minlength=n_docs))
     length = end - pos
     hashes = wordhash.run_hashes(codes, pos, end)
-    first = _first_occurrences(codes, doc, pos, length, hashes)
+    first = wordhash.first_occurrences(codes, doc, pos, length, hashes)
     if first is None:  # a hash collision: fall back to exact dictionaries
         first = _first_by_dict(processed, start)
     numeric = (props & ct.NUMERIC) != 0
@@ -265,26 +265,6 @@ def words_view(batch: TextBatch) -> Words:
         seg_nonspace=np.bincount(seg_id[~space], minlength=n_segs),
         seg_numeric=np.bincount(seg_id[numeric], minlength=n_segs),
     )
-
-
-_DOC_MIX = np.uint64(0x2545F4914F6CDD1D)
-
-
-def _first_occurrences(codes: np.ndarray, doc: np.ndarray, pos: np.ndarray, length: np.ndarray,
-                       hashes: np.ndarray) -> np.ndarray | None:
-    """Per word, the index of the first equal word of its document; None if a hash collided."""
-    if len(hashes) == 0:
-        return np.zeros(0, dtype=_INDEX)
-    key = hashes ^ (doc.astype(np.uint64) * _DOC_MIX)
-    _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
-    first = first_idx[inverse.reshape(-1)].astype(_INDEX)
-    later = np.flatnonzero(first != np.arange(len(first)))
-    rep = first[later]
-    if not (np.array_equal(doc[later], doc[rep]) and np.array_equal(length[later], length[rep])):
-        return None
-    if not wordhash.ragged_equal(codes, pos[later], codes, pos[rep], length[later]).all():
-        return None
-    return first
 
 
 def _first_by_dict(processed: list[str], start: np.ndarray) -> np.ndarray:

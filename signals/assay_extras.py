@@ -11,18 +11,18 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-from signals.arrays import RawText, Words, raw_text_view, words_view
+from signals import wordhash
+from signals.arrays import RawText, Words, first_last_nonspace, raw_text_view, words_view
 from signals.batch import TextBatch
 from signals.listcols import list_column
 from signals.registry import Family, Signal, register
 from signals.rounding import rounded
 
-_PARAGRAPH = re.compile(r"\n\n+")
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 SHORT_LINE = 30
@@ -67,29 +67,91 @@ class AssayExtras(Family):
         raw: RawText = batch.view("raw_text", raw_text_view)
         words: Words = batch.view("words", words_view)
         n = len(batch)
-        cols = np.zeros((5, n), dtype=np.float64)
-        for d, text in enumerate(batch.texts):
-            lines = [x for x in map(str.strip, text.split("\n")) if x]
-            paragraphs = [x for x in map(str.strip, _PARAGRAPH.split(text)) if x]
-            cols[0, d], cols[1, d] = duplicate_fractions(lines)
-            cols[2, d], cols[3, d] = duplicate_fractions(paragraphs)
-            if lines:
-                cols[4, d] = sum(len(x) <= SHORT_LINE for x in lines) / len(lines)
+        lines = stripped_spans(raw, raw.segs.seg_id, raw.segs.doc)
+        dup_lines, dup_line_chars = lines.duplicate_fractions(raw, batch.texts)
+        piece, piece_doc = paragraph_ids(raw)
+        paragraphs = stripped_spans(raw, piece, piece_doc)
+        dup_paragraphs, dup_paragraph_chars = paragraphs.duplicate_fractions(raw, batch.texts)
+        n_lines = np.bincount(lines.doc, minlength=n)
+        short = np.bincount(lines.doc[(lines.end - lines.start) <= SHORT_LINE], minlength=n)
         n_words = np.diff(words.start)
-        newlines = np.array([t.count("\n") for t in batch.texts], dtype=np.int64)
+        newlines = np.bincount(raw.segs.doc, minlength=n) - 1  # a document has newlines + 1 segments
         with np.errstate(divide="ignore", invalid="ignore"):
+            short_frac = np.where(n_lines > 0, short / n_lines, 0.0)
             ratio = np.where(n_words > 0, newlines / n_words, 0.0)
         stop = np.bincount(words.doc[words.isin(frozenset(GOPHER_STOP_WORDS))], minlength=n)
         return {
-            "assay_frac_dup_lines": rounded(cols[0]),
-            "assay_frac_chars_dup_lines": rounded(cols[1]),
-            "assay_frac_dup_paragraphs": rounded(cols[2]),
-            "assay_frac_chars_dup_paragraphs": rounded(cols[3]),
-            "assay_frac_short_lines": rounded(cols[4]),
+            "assay_frac_dup_lines": rounded(dup_lines),
+            "assay_frac_chars_dup_lines": rounded(dup_line_chars),
+            "assay_frac_dup_paragraphs": rounded(dup_paragraphs),
+            "assay_frac_chars_dup_paragraphs": rounded(dup_paragraph_chars),
+            "assay_frac_short_lines": rounded(short_frac),
             "assay_newline_to_word_ratio": rounded(ratio, n_words > 0),
             "assay_gopher_stop_word_count": pa.array(stop.astype(np.int32)),
             "assay_lines_policy": _policy_lines(batch, raw, words),
         }
+
+
+@dataclass(frozen=True)
+class Spans:
+    """Stripped, non-empty pieces of the raw texts (lines or paragraphs): [start, end) and document."""
+
+    start: np.ndarray
+    end: np.ndarray
+    doc: np.ndarray
+
+    def duplicate_fractions(self, raw: RawText, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per document: duplicate pieces / pieces, chars of duplicates / chars (0 without pieces)."""
+        n_docs = len(texts)
+        length = self.end - self.start
+        hashes = wordhash.run_hashes(raw.codes, self.start, self.end)
+        first = wordhash.first_occurrences(raw.codes, self.doc, self.start, length, hashes)
+        if first is None:  # a hash collision: compare the pieces as strings
+            first = self._first_by_text(raw, texts)
+        dup = first != np.arange(len(first))
+        items = np.bincount(self.doc, minlength=n_docs)
+        chars = np.bincount(self.doc, weights=length, minlength=n_docs)
+        dup_items = np.bincount(self.doc[dup], minlength=n_docs)
+        dup_chars = np.bincount(self.doc[dup], weights=length[dup], minlength=n_docs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(items > 0, dup_items / items, 0.0), np.where(chars > 0, dup_chars / chars, 0.0)
+
+    def _first_by_text(self, raw: RawText, texts: list[str]) -> np.ndarray:
+        first = np.empty(len(self.start), dtype=np.int64)
+        seen: dict[tuple[int, str], int] = {}
+        for i, (a, b, d) in enumerate(zip(self.start.tolist(), self.end.tolist(), self.doc.tolist(), strict=True)):
+            base = int(raw.doc_start[d])
+            first[i] = seen.setdefault((d, texts[d][a - base:b - base]), i)
+        return first
+
+
+def stripped_spans(raw: RawText, group: np.ndarray, group_doc: np.ndarray) -> Spans:
+    """The stripped, non-empty piece of each group of code points (group ids ascend with position)."""
+    first, last = first_last_nonspace(raw.props, group, len(group_doc))
+    ok = first >= 0
+    return Spans(first[ok], last[ok] + 1, group_doc[ok])
+
+
+def paragraph_ids(raw: RawText) -> tuple[np.ndarray, np.ndarray]:
+    """Per code point, its piece of `re.split(r"\\n\\n+", text)` (a separator run opens the next
+    piece: it is whitespace, so stripping drops it); per piece, its document."""
+    codes, doc_start = raw.codes, raw.doc_start
+    n = len(codes)
+    nl = codes == 10
+    at_doc_start = np.zeros(n, dtype=bool)
+    at_doc_start[doc_start[:-1][doc_start[:-1] < n]] = True
+    prev_nl = np.zeros(n, dtype=bool)
+    prev_nl[1:] = nl[:-1]
+    prev_nl &= ~at_doc_start
+    next_nl = np.zeros(n, dtype=bool)
+    next_nl[:-1] = nl[1:] & ~at_doc_start[1:]
+    sep = nl & (prev_nl | next_nl)  # newlines in runs of two or more
+    prev_sep = np.zeros(n, dtype=bool)
+    prev_sep[1:] = sep[:-1]
+    new_piece = (sep & ~(prev_sep & ~at_doc_start)) | at_doc_start
+    piece = np.cumsum(new_piece) - 1
+    piece_doc = np.searchsorted(doc_start, np.flatnonzero(new_piece), side="right") - 1
+    return piece, piece_doc
 
 
 def _policy_lines(batch: TextBatch, raw: RawText, words: Words) -> pa.Array:

@@ -81,6 +81,30 @@ def ragged_equal(a: np.ndarray, a_pos: np.ndarray, b: np.ndarray, b_pos: np.ndar
     return np.bincount(item[differs], minlength=m) == 0
 
 
+_GROUP_MIX = np.uint64(0x2545F4914F6CDD1D)
+
+
+def first_occurrences(codes: np.ndarray, group: np.ndarray, pos: np.ndarray, length: np.ndarray,
+                      hashes: np.ndarray) -> np.ndarray | None:
+    """Per run, the index of the first run of its group (document) with the same code points.
+
+    Runs are codes[pos[i]:pos[i]+length[i]], hashed by run_hashes, in group order. Returns None
+    when two different runs of a group share a hash (the caller then compares strings).
+    """
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = hashes ^ (group.astype(_U64) * _GROUP_MIX)
+    _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first = first_idx[inverse.reshape(-1)].astype(np.int64)
+    later = np.flatnonzero(first != np.arange(len(first)))
+    rep = first[later]
+    if not (np.array_equal(group[later], group[rep]) and np.array_equal(length[later], length[rep])):
+        return None
+    if not ragged_equal(codes, pos[later], codes, pos[rep], length[later]).all():
+        return None
+    return first
+
+
 @dataclass(frozen=True)
 class VocabularyTable:
     """A word list prepared for runs_isin: sorted hashes, the entries' code points, a bucket filter."""
