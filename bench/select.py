@@ -9,11 +9,12 @@ under new ids. Then, each in a fresh process (so peak RSS is the step's own), --
            + the C4 line filter rewriting kept documents
   dask     the same on a LocalCluster of 2 worker processes (peak RSS: the largest process)
 
-Rows repeat, so zstd Parquet is far smaller than a real corpus's; --compression none writes
-the text uncompressed (closer to real I/O volume). The selection is rpv2_gopher_rules + gopher_repetition + c4 (+ c4_lines); the changed threshold is
-min_words 50 → 100. Recomputing the signals is an ESTIMATE: signals.annotate (ccnet, rps_doc,
-rps_lines, assay_extras: what the selection reads) timed on the --base documents in this process
-(after a warm-up that loads the models) and scaled linearly to --rows. Prints medians, peak RSS and the ratio recompute / re-select.
+Rows repeat, so zstd Parquet is far smaller than a real corpus's; --compression none writes the
+text uncompressed (closer to real I/O volume). The selection is rpv2_gopher_rules +
+gopher_repetition + c4 (+ c4_lines); the changed threshold is min_words 50 -> 100. Recomputing the
+signals is an ESTIMATE: signals.annotate (ccnet, rps_doc, rps_lines, assay_extras: what the
+selection reads) timed on the --base documents in this process after a warm-up that loads the
+models, scaled linearly to --rows. Prints medians, peak RSS and the ratio recompute / re-select.
 
     .venv/bin/python bench/select.py [--rows 1000000] [--shards 20] [--base 2000] [--repeat 3]
                                      [--compression zstd|none] [--no-dask]
