@@ -46,6 +46,7 @@ def test_normalize_line_follows_ccnet_rules():
     assert normalize_line("tab\there\x00\x85!") == "tabhere!"
     assert normalize_line("\uff08\u0663\uff09") == "(0)"  # full-width brackets, Arabic-Indic digit
     assert normalize_line(" \t ") == ""
+    assert normalize_line(" Tab\there 42\x07 ") == "tabhere 00"  # the ASCII fast path
 
 
 def test_line_scores_match_hand_computed_arpa_values(arpa):
