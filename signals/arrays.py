@@ -112,6 +112,10 @@ class RawText:
     first_nonspace: np.ndarray  # per segment
     last_nonspace: np.ndarray  # per segment
 
+    @cached_property
+    def hasher(self) -> wordhash.RunHasher:
+        return wordhash.RunHasher(self.codes)
+
     def char_at(self, pos: np.ndarray) -> np.ndarray:
         """Code points at `pos` (0 where pos is -1, i.e. no such character)."""
         if len(self.codes) == 0:
@@ -132,9 +136,7 @@ def raw_text_view(batch: TextBatch) -> RawText:
 class RawTokens:
     """The WordPunct tokens `\\w+|[^\\w\\s]+` of each raw text, and counts over them."""
 
-    texts: list[str]
-    codes: np.ndarray  # raw code points (RawText.codes)
-    doc_start: np.ndarray
+    raw: RawText
     pos: np.ndarray  # per token: offset into codes
     length: np.ndarray  # per token
     doc: np.ndarray  # per token
@@ -142,18 +144,20 @@ class RawTokens:
     with_ascii_letter: np.ndarray  # per document: tokens containing [a-zA-Z]
     all_caps: np.ndarray  # per document: tokens for which str.isupper() holds
 
+    texts: list[str]
+
     def text(self, i: int) -> str:
         d = int(self.doc[i])
-        a = int(self.pos[i] - self.doc_start[d])
+        a = int(self.pos[i] - self.raw.doc_start[d])
         return self.texts[d][a:a + int(self.length[i])]
 
     @cached_property
     def hash(self) -> np.ndarray:
-        return wordhash.run_hashes(self.codes, self.pos, self.pos + self.length)
+        return self.raw.hasher(self.pos, self.pos + self.length)
 
     def isin(self, vocabulary: frozenset[str]) -> np.ndarray:
         """Per token: whether it is in `vocabulary` (exact, case-sensitive)."""
-        return wordhash.runs_isin(self.codes, self.pos, self.length, self.hash, vocabulary, self.text)
+        return wordhash.runs_isin(self.raw.codes, self.pos, self.length, self.hash, vocabulary, self.text)
 
 
 def raw_tokens_view(batch: TextBatch) -> RawTokens:
@@ -181,10 +185,11 @@ def raw_tokens_view(batch: TextBatch) -> RawTokens:
     doc = np.searchsorted(doc_start, start, side="right") - 1
     caps = ((flags & ct.UPPER) != 0) & ((flags & ct.LOWER_OR_TITLE) == 0)
     return RawTokens(
-        texts=batch.texts, codes=raw.codes, doc_start=doc_start, pos=start, length=end - start, doc=doc,
+        raw=raw, pos=start, length=end - start, doc=doc,
         count=np.bincount(doc, minlength=n_docs),
         with_ascii_letter=np.bincount(doc[(flags & ct.ASCII_ALPHA) != 0], minlength=n_docs),
         all_caps=np.bincount(doc[caps], minlength=n_docs),
+        texts=batch.texts,
     )
 
 
@@ -212,10 +217,17 @@ class Words:
     pos: np.ndarray  # per word: offset into codes
     length: np.ndarray  # per word: len(word)
     hash: np.ndarray  # per word: wordhash.run_hashes
-    first: np.ndarray  # per word: see above
     seg: np.ndarray  # per word: segment (line) index, aligned with RawText.segs
     seg_nonspace: np.ndarray  # per segment: non-whitespace code points of the normalized segment
     seg_numeric: np.ndarray  # per segment: str.isnumeric code points of the normalized segment
+
+    @cached_property
+    def first(self) -> np.ndarray:
+        """Per word: the global index of the first equal word of its document."""
+        first = wordhash.first_occurrences(self.codes, self.doc, self.pos, self.length, self.hash)
+        if first is None:  # a hash collision: fall back to exact dictionaries
+            first = _first_by_dict(self.processed, self.start)
+        return first
 
     def text(self, i: int) -> str:
         """Word i as a string."""
@@ -255,13 +267,10 @@ def words_view(batch: TextBatch) -> Words:
     start = _offsets(np.bincount(doc, minlength=n_docs))
     length = end - pos
     hashes = wordhash.run_hashes(codes, pos, end)
-    first = wordhash.first_occurrences(codes, doc, pos, length, hashes)
-    if first is None:  # a hash collision: fall back to exact dictionaries
-        first = _first_by_dict(processed, start)
     numeric = (props & ct.NUMERIC) != 0
     return Words(
         processed=processed, codes=codes, char_start=char_start, start=start, doc=doc, pos=pos, length=length,
-        hash=hashes, first=first, seg=seg_id[pos],
+        hash=hashes, seg=seg_id[pos],
         seg_nonspace=np.bincount(seg_id[~space], minlength=n_segs),
         seg_numeric=np.bincount(seg_id[numeric], minlength=n_segs),
     )

@@ -67,7 +67,8 @@ class AssayExtras(Family):
         raw: RawText = batch.view("raw_text", raw_text_view)
         words: Words = batch.view("words", words_view)
         n = len(batch)
-        lines = stripped_spans(raw, raw.segs.seg_id, raw.segs.doc)
+        ok = raw.first_nonspace >= 0  # lines of text.split("\n"), stripped, non-empty
+        lines = Spans(raw.first_nonspace[ok], raw.last_nonspace[ok] + 1, raw.segs.doc[ok])
         dup_lines, dup_line_chars = lines.duplicate_fractions(raw, batch.texts)
         piece, piece_doc = paragraph_ids(raw)
         paragraphs = stripped_spans(raw, piece, piece_doc)
@@ -104,7 +105,7 @@ class Spans:
         """Per document: duplicate pieces / pieces, chars of duplicates / chars (0 without pieces)."""
         n_docs = len(texts)
         length = self.end - self.start
-        hashes = wordhash.run_hashes(raw.codes, self.start, self.end)
+        hashes = raw.hasher(self.start, self.end)
         first = wordhash.first_occurrences(raw.codes, self.doc, self.start, length, hashes)
         if first is None:  # a hash collision: compare the pieces as strings
             first = self._first_by_text(raw, texts)

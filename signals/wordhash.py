@@ -47,15 +47,26 @@ def _power_table(base: int, size: int) -> np.ndarray:
 _POWERS = _Powers()
 
 
+class RunHasher:
+    """Hashes of runs of one code-point array; the prefix sums are computed once and shared."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        pos, neg = _POWERS.upto(len(codes) + 1)
+        self.powers = pos
+        self.prefix = np.zeros(len(codes) + 1, dtype=_U64)
+        np.cumsum(codes.astype(_U64) * neg[:len(codes)], out=self.prefix[1:])
+
+    def __call__(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Hash of codes[start[i]:end[i]] for each i (non-empty runs), mixed with the run length."""
+        if len(start) == 0:
+            return np.zeros(0, dtype=_U64)
+        h = (self.prefix[end] - self.prefix[start]) * self.powers[end - 1]
+        return h + (end - start).astype(_U64) * _LENGTH_MIX
+
+
 def run_hashes(codes: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Hash of codes[start[i]:end[i]] for each i (non-empty runs), mixed with the run length."""
-    if len(start) == 0:
-        return np.zeros(0, dtype=_U64)
-    pos, neg = _POWERS.upto(len(codes) + 1)
-    prefix = np.zeros(len(codes) + 1, dtype=_U64)
-    np.cumsum(codes.astype(_U64) * neg[:len(codes)], out=prefix[1:])
-    h = (prefix[end] - prefix[start]) * pos[end - 1]
-    return h + (end - start).astype(_U64) * _LENGTH_MIX
+    return RunHasher(codes)(start, end)
 
 
 def string_hash(text: str) -> int:
