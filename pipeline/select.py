@@ -88,16 +88,26 @@ def _scan(path: str, storage_options: dict | None) -> pl.LazyFrame:
 
 
 def _frame(task: ShardTask, dedup_files: list[str], so: dict) -> pl.LazyFrame:
+    """The annotated shard, left-joined on id with its rows of the dedup output."""
     frame = _scan(task.input, so)
     if dedup_files:
-        # only the dedup rows in this shard's id range: with dedup output sorted by id, Parquet
-        # statistics skip the other row groups
-        lo, hi = frame.select(pl.col("id").min().alias("lo"), pl.col("id").max().alias("hi")).collect().row(0)
-        dedup = pl.scan_parquet(dedup_files, storage_options=so or None)
-        if lo is not None:
-            dedup = dedup.filter(pl.col("id").is_between(pl.lit(lo), pl.lit(hi)))
-        frame = frame.join(dedup, on="id", how="left", maintain_order="left")
+        frame = frame.join(_dedup_rows(frame, task, dedup_files, so), on="id", how="left", maintain_order="left")
     return frame
+
+
+def _dedup_rows(frame: pl.LazyFrame, task: ShardTask, dedup_files: list[str], so: dict) -> pl.LazyFrame:
+    """The dedup stage writes one file per annotated shard, named like it: use that file alone when it
+    holds every id of the shard; else every dedup file, filtered to the shard's id range (Parquet
+    statistics then skip row groups outside it)."""
+    stem = task.output.replace("\\", "/").rsplit("/", 1)[-1]
+    same = [f for f in dedup_files if f.replace("\\", "/").rsplit("/", 1)[-1] == stem]
+    if same:
+        own = pl.scan_parquet(same, storage_options=so or None)
+        if frame.select("id").join(own.select("id"), on="id", how="anti").select(pl.len()).collect().item() == 0:
+            return own
+    lo, hi = frame.select(pl.col("id").min().alias("lo"), pl.col("id").max().alias("hi")).collect().row(0)
+    rows = pl.scan_parquet(dedup_files, storage_options=so or None)
+    return rows.filter(pl.col("id").is_between(pl.lit(lo), pl.lit(hi))) if lo is not None else rows
 
 
 def select_shard(task: ShardTask, config_json: str, selection: Selection, dedup_files: list[str]) -> dict:

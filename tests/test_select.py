@@ -143,3 +143,19 @@ def test_duplicate_ids_in_the_dedup_output_fail_the_shard(corpus) -> None:
     assert status["b"] == ("ok", None)
     assert status["a"][0] == "error" and "several rows for some ids" in status["a"][1]
     assert not (corpus / "selected" / "a.parquet").exists()
+
+
+def test_per_shard_dedup_files_are_used_when_they_cover_the_shard(corpus) -> None:
+    """The dedup stage writes dedup/<shard>.parquet; a file that misses ids falls back to all files."""
+    rows = pq.read_table(corpus / "dedup" / "dedup.parquet").to_pylist()
+    (corpus / "dedup" / "dedup.parquet").unlink()
+    schema = pa.schema([(k, type(v) is bool and pa.bool_() or (pa.int64() if isinstance(v, int) else pa.string()))
+                        for k, v in rows[0].items()])
+    pq.write_table(pa.Table.from_pylist([r for r in rows if r["id"].startswith("a/")], schema), corpus / "dedup" / "a.parquet")
+    # b.parquet lacks b/2, whose row sits in extra.parquet: b must read every dedup file
+    pq.write_table(pa.Table.from_pylist([r for r in rows if r["id"] in ("b/0", "b/1")], schema), corpus / "dedup" / "b.parquet")
+    pq.write_table(pa.Table.from_pylist([r for r in rows if r["id"] == "b/2"], schema), corpus / "dedup" / "extra.parquet")
+    _, funnel = run_select(config(corpus), None, quiet=True)
+    assert funnel.missing_from_dedup == 1  # b/3 only, as with one dedup file
+    assert {r.name: r for r in funnel.rules}["dedup:fuzzy"].removed_alone.documents == 1
+    assert pq.read_table(corpus / "selected" / "b.parquet")["id"].to_pylist() == ["b/3"]

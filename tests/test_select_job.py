@@ -66,3 +66,22 @@ def test_job_annotates_then_selects(tmp_path) -> None:
     funnel = json.loads((tmp_path / "out" / "selected" / "funnel.json").read_text())
     assert funnel["output"]["documents"] == len(want)
     assert funnel["input"]["documents"] == len(TEXTS)
+
+
+def test_job_dedup_then_select_joins_the_keep_flags(tmp_path) -> None:
+    texts = [GOOD * 3, GOOD * 3, "Another page. " + GOOD * 2, GOOD * 3 + "One more sentence at the end."]
+    write_jsonl(str(tmp_path / "docs.jsonl"), [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    (tmp_path / "f.yaml").write_text("rules:\n  - dedup: all\n")
+    job = {"output": str(tmp_path / "out"), "cluster": {"workers": 1},
+           "annotate": {"inputs": [str(tmp_path / "docs.jsonl")], "signals": ["ccnet", "minhash"]},
+           "dedup": {"threshold": 0.8}, "select": {"filters": str(tmp_path / "f.yaml")}}
+    (tmp_path / "job.yaml").write_text(yaml.safe_dump(job))
+    assert main(["run", str(tmp_path / "job.yaml")]) == 0
+    flags = pq.read_table(tmp_path / "out" / "dedup" / "docs.parquet").to_pylist()
+    want = [f["id"] for f in flags if f["keep"]]
+    assert "d1" not in want and "d0" in want and len(want) < len(texts)
+    selected = pq.read_table(tmp_path / "out" / "selected" / "docs.parquet")
+    assert selected["id"].to_pylist() == want
+    assert selected.schema.field("fuzzy_keep").type == "bool"
+    funnel = json.loads((tmp_path / "out" / "selected" / "funnel.json").read_text())
+    assert funnel["missing_from_dedup"] == 0 and funnel["rules"][0]["removed_alone"]["documents"] == len(texts) - len(want)
