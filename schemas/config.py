@@ -40,6 +40,9 @@ class SignalConfig(StrictModel):
     kenlm_models: dict[str, str] = Field(default_factory=dict, description="language -> KenLM model path")
     sentencepiece_models: dict[str, str] = Field(
         default_factory=dict, description="language -> SentencePiece model path (tokenises text for its KenLM model)")
+    perplexity_scope: Literal["document", "lines"] = Field(
+        "document", description="document: the normalised document is one line, as CCNet/RedPajama-V2 compute it; "
+                                "lines: each non-empty line scored on its own")
     classifiers: dict[str, str] = Field(default_factory=dict, description="name -> fastText classifier path")
     dsir_targets: dict[str, str] = Field(default_factory=dict, description="target name -> DSIR model path")
     ut1_map: str | None = Field(None, description="domain -> category TSV for rps_doc_ut1_blacklist")

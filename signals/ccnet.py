@@ -33,7 +33,8 @@ class CCNet(Family):
                    "top-1 label of fastText lid.176 on raw with newlines replaced by spaces"),
             Signal("ccnet_language_score", pa.float32(), "probability of ccnet_language"),
             Signal("ccnet_perplexity", pa.float32(),
-                   "KenLM perplexity over non-empty lines, CCNet-normalised text; None without a model"),
+                   "KenLM perplexity of the CCNet-normalised document, scored as one line as CCNet does "
+                   "(perplexity_scope=lines: per non-empty line); None without a model"),
             Signal("ccnet_bucket", pa.int8(),
                    "0 head / 1 middle / 2 tail by per-language perplexity cutoffs; None without perplexity"),
         )
@@ -62,7 +63,8 @@ class CCNet(Family):
             return [None] * len(batch)
         from signals.perplexity import batch_perplexity
 
-        return batch_perplexity(batch, self.config.kenlm_models, self.config.sentencepiece_models)
+        return batch_perplexity(batch, self.config.kenlm_models, self.config.sentencepiece_models,
+                                self.config.perplexity_scope)
 
     @staticmethod
     def _buckets(batch: TextBatch, perplexity: list[float | None]) -> list[int | None]:

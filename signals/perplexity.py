@@ -4,7 +4,11 @@ For a document in language `lang` with a KenLM model for `lang`:
 
     perplexity = 10 ** (-Σ log10 P(line) / Σ (tokens(line) + 1))
 
-over the document's lines (split on '\\n') that are non-empty after CCNet normalisation
+Scope `document` (default, what CCNet's pipeline and so RedPajama-V2 compute): CCNet normalises the
+whole document before tokenising, and its normalisation deletes control characters, '\\n'
+included, so the document is scored as ONE line (words on either side of a line break are
+joined). Scope `lines` (the formula as written in the spec): each line (split on '\\n') that is
+non-empty after CCNet normalisation is scored on its own
 (`signals.ccnet_text.normalize_line`: lowercase, accents stripped, digits → 0, unicode punctuation
 → ASCII, control characters removed). `log10 P(line)` is KenLM's score of the line with sentence
 boundaries (`<s>` … `</s>`, hence the +1 per line), rounded to 1 decimal.
@@ -61,11 +65,22 @@ def tokenized_lines(text: str, sp=None) -> list[str]:
     return out
 
 
-def perplexity(text: str, model, sp=None) -> float | None:
-    """CCNet document perplexity of `text` under a KenLM `model` (None without non-empty lines)."""
+def perplexity(text: str, model, sp=None, scope: str = "document") -> float | None:
+    """CCNet perplexity of `text` under a KenLM `model` (None without any non-empty line).
+
+    `scope`: "document" scores the normalised document as one line, as CCNet does; "lines" scores
+    each non-empty normalised line.
+    """
+    if scope == "document":
+        norm = normalize_line(text)
+        lines = [" ".join(sp.encode(norm, out_type=str)) if sp is not None else norm] if norm else []
+    elif scope == "lines":
+        lines = tokenized_lines(text, sp)
+    else:
+        raise ValueError(f"perplexity scope must be 'document' or 'lines', not {scope!r}")
     log_score = 0.0
     length = 0
-    for line in tokenized_lines(text, sp):
+    for line in lines:
         log_score += model.score(line, bos=True, eos=True)
         length += len(line.split()) + 1
     if length == 0:
@@ -77,6 +92,7 @@ def batch_perplexity(
     batch: TextBatch,
     kenlm_models: Mapping[str, str],
     sentencepiece_models: Mapping[str, str] | None = None,
+    scope: str = "document",
 ) -> list[float | None]:
     """Perplexity of every document under its language's model; None where there is no model."""
     sentencepiece_models = sentencepiece_models or {}
@@ -88,5 +104,5 @@ def batch_perplexity(
             continue
         sp_path = sentencepiece_models.get(lang or "")
         sp = sentencepiece_model(sp_path) if sp_path else None
-        out.append(perplexity(text, kenlm_model(path), sp))
+        out.append(perplexity(text, kenlm_model(path), sp, scope))
     return out

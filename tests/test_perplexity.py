@@ -57,13 +57,27 @@ def test_line_scores_match_hand_computed_arpa_values(arpa):
     assert model.score("cat the", bos=True, eos=True) == pytest.approx(-2.9, abs=1e-6)
 
 
-def test_document_perplexity_skips_empty_lines_and_normalises(arpa):
+def test_line_scope_skips_empty_lines_and_normalises(arpa):
     model = kenlm_model(arpa)
     # lines "the cat" (-1.1, 3 tokens) and "cat the" (-2.9, 3 tokens); the blank lines are skipped
     expected = round(10 ** ((1.1 + 2.9) / 6), 1)
-    assert perplexity("The Cat\n\n  \nCÀT   the\n", model) == expected == 4.6
-    assert perplexity("", model) is None
+    assert perplexity("The Cat\n\n  \nCÀT   the\n", model, scope="lines") == expected == 4.6
+    assert perplexity("", model, scope="lines") is None
+    assert perplexity("\n \n", model, scope="lines") is None
+
+
+def test_document_scope_scores_the_document_as_one_line_like_ccnet(arpa):
+    model = kenlm_model(arpa)
+    # CCNet's normalisation deletes '\n': "The cat\nthe cat" becomes "the catthe cat" (3 tokens).
+    # <s> the -0.2; "catthe" is <unk>: bo(the) -0.3 + -3.5; bo(<unk>) 0 + P(cat) -0.9;
+    # bo(cat) 0 + P(</s>) -0.5  → -5.4 over 3 + 1 tokens
+    expected = round(10 ** (5.4 / 4), 1)
+    assert model.score("the catthe cat", bos=True, eos=True) == pytest.approx(-5.4, abs=1e-6)
+    assert perplexity("The cat\nthe cat", model) == expected == 22.4
+    assert perplexity("The cat\nthe cat", model, scope="lines") == round(10 ** (2.2 / 6), 1)
     assert perplexity("\n \n", model) is None
+    with pytest.raises(ValueError, match="scope"):
+        perplexity("the cat", model, scope="sentences")
 
 
 def test_bucket_follows_english_cutoffs(arpa):

@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=2000, help="documents per batch / row group")
     p.add_argument("--max-doc-chars", type=int, default=10_000_000, help="skip (and count) longer documents")
     p.add_argument("--kenlm", action="append", metavar="LANG=PATH", help="KenLM model for a language")
+    p.add_argument("--perplexity-scope", choices=["document", "lines"], default="document",
+                   help="document: score the normalised document as one line, as CCNet does (default); "
+                        "lines: score each non-empty line")
     p.add_argument("--sentencepiece", action="append", metavar="LANG=PATH",
                    help="SentencePiece model tokenising text for that language's KenLM model (as CCNet)")
     p.add_argument("--classifier", action="append", metavar="NAME=PATH",
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
                             url_field=args.url_field or None, max_doc_chars=args.max_doc_chars),
         signal_config=SignalConfig(language=args.language, kenlm_models=parse_key_values(args.kenlm, "--kenlm"),
                                    sentencepiece_models=parse_key_values(args.sentencepiece, "--sentencepiece"),
+                                   perplexity_scope=args.perplexity_scope,
                                    classifiers=parse_key_values(args.classifier, "--classifier"),
                                    dsir_targets=parse_key_values(args.dsir_target, "--dsir-target")),
         batch_size=args.batch_size,
