@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from schemas.config import StrictModel
 
@@ -20,25 +22,40 @@ DEDUP_SCHEMA = pa.schema([
 ])
 
 
+VerifyMode = Literal["off", "exact", "estimate"]
+
+
 class DedupConfig(StrictModel):
     """Exact + MinHash-LSH deduplication of annotated Parquet.
 
     A document's index is its position in the inputs (sorted file paths, then rows); cluster ids
-    are the smallest index of the cluster. Keep rule `first` keeps that smallest index;
-    `max:<signal>` keeps the member with the highest value of a signal column (ties, nulls: first).
+    are the smallest index of the cluster. `verify="exact"` keeps a candidate pair only when the
+    Jaccard of the two documents' word n-gram shingle sets (the scheme's words and n) reaches the
+    threshold, so clusters are joined by true near-duplicate pairs only. Keep rule `first` keeps
+    that smallest index; `max:<signal>` keeps the member with the highest value of a signal column
+    (ties, nulls: first).
     """
 
     inputs: tuple[str, ...]
     output: str
     threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity of near-duplicates")
     scheme: str | None = Field(None, description="signature scheme (default: the only one in the inputs)")
-    verify: bool = Field(False, description="drop candidate pairs whose estimated Jaccard is below threshold")
+    verify: VerifyMode = Field(
+        "off", description="drop candidate pairs below the threshold by their exact shingle-set Jaccard ('exact') "
+                           "or their signature-estimated Jaccard ('estimate'); true = 'exact'")
     keep: str = Field("first", pattern=r"^(first|max:[A-Za-z0-9_]+)$")
     partitions: int | None = Field(None, ge=1, description="shuffle partitions (default: from the corpus size)")
     distributed_components: bool | None = Field(
         None, description="large-star/small-star on Dask (default: when edges exceed components_limit)")
     components_limit: int = Field(50_000_000, ge=1, description="edges merged in one process at most")
     storage_options: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _verify_flag(cls, value: object) -> object:
+        if value is True:
+            return "exact"
+        return "off" if value is False or value is None else value
 
     def output_hash(self) -> str:
         from schemas.config import config_hash

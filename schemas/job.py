@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from schemas.config import ClusterConfig, ReaderConfig, SignalConfig, StrictModel
@@ -19,7 +21,7 @@ class DedupStage(StrictModel):
     """Reads <output>/annotated, writes <output>/dedup (see schemas/dedup.py)."""
 
     threshold: float = Field(0.8, gt=0.0, le=1.0)
-    verify: bool = False
+    verify: bool | Literal["off", "exact", "estimate"] = Field(False, description="see DedupConfig.verify")
     keep: str = Field("first", pattern=r"^(first|max:[A-Za-z0-9_]+)$")
     scheme: str | None = None
     partitions: int | None = Field(None, ge=1)

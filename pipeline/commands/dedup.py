@@ -18,8 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="ANNOTATED", help="annotated Parquet files or folders")
     p.add_argument("-o", "--output", required=True, help="output folder (local or s3://)")
     p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity of near-duplicates (0.8)")
-    p.add_argument("--verify", action="store_true",
-                   help="drop candidate pairs whose signature-estimated Jaccard is below the threshold")
+    p.add_argument("--verify", nargs="?", const="exact", default="off", choices=("off", "exact", "estimate"),
+                   help="drop candidate pairs below the threshold: 'exact' (the default when the flag is given) "
+                        "computes the Jaccard of the two documents' word n-gram sets from their text; "
+                        "'estimate' compares the MinHash signatures (no text read, less precise)")
     p.add_argument("--keep", default="first",
                    help="which cluster member is kept: 'first' (smallest document index, the default) or "
                         "'max:<signal>' (highest value of a signal column; ties and nulls: first)")

@@ -56,8 +56,12 @@ def _annotated_files(inputs: tuple[str, ...], storage_options: dict[str, Any]) -
         part.startswith(("_", ".")) for part in p.replace("\\", "/").split("/")[-1:])]
 
 
-def plan_inputs(inputs: tuple[str, ...], scheme: str | None, storage_options: dict[str, Any]) -> Plan:
-    """Read every footer: row counts, and the MinHash parameters, which must agree across files."""
+def plan_inputs(inputs: tuple[str, ...], scheme: str | None, storage_options: dict[str, Any],
+                required: tuple[str, ...] = ()) -> Plan:
+    """Read every footer: row counts, and the MinHash parameters, which must agree across files.
+
+    `required` names columns every file must have besides the minhash ones.
+    """
     paths = _annotated_files(inputs, storage_options)
     if not paths:
         raise FileNotFoundError(f"no annotated Parquet files in {', '.join(inputs)}")
@@ -70,6 +74,9 @@ def plan_inputs(inputs: tuple[str, ...], scheme: str | None, storage_options: di
         raw = (schema.metadata or {}).get(METADATA_KEY.encode())
         if raw is None or EXACT_COLUMN not in schema.names:
             raise ValueError(f"{path}: no minhash signals (annotate with the `minhash` family)")
+        missing = [c for c in required if c not in schema.names]
+        if missing:
+            raise ValueError(f"{path}: no column {', '.join(missing)} (needed by exact verification)")
         schemes = json.loads(raw)["schemes"]
         if scheme is None:
             if len(schemes) != 1:
@@ -103,3 +110,18 @@ def signatures_of(table: Any, column: str, num_perm: int) -> tuple[np.ndarray, n
     if values.null_count:  # Parquet stores the slots of null signatures as nulls
         values = values.fill_null(0)
     return values.to_numpy().astype(np.uint32).reshape(len(array), num_perm), valid
+
+
+def read_rows(path: str, column: str, rows: np.ndarray, storage_options: dict[str, Any]) -> Any:
+    """Values of one column at sorted unique `rows`, reading only the row groups that hold them."""
+    fs, stripped = filesystem(path, storage_options)
+    with fs.open(stripped, "rb") as f:
+        parquet = pq.ParquetFile(f)
+        counts = [parquet.metadata.row_group(g).num_rows for g in range(parquet.metadata.num_row_groups)]
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        groups = np.unique(np.searchsorted(starts, rows, side="right") - 1)
+        table = parquet.read_row_groups(groups.tolist(), columns=[column])
+    # position of each wanted row inside the concatenation of the groups read
+    base = np.cumsum(np.concatenate(([0], np.asarray(counts)[groups])))[:-1]
+    group_of = np.searchsorted(groups, np.searchsorted(starts, rows, side="right") - 1)
+    return table.column(0).take(rows - starts[groups[group_of]] + base[group_of])

@@ -41,17 +41,27 @@ def scatter(table: pa.Table, partition: np.ndarray, directory: str, name: str,
     return written
 
 
+def partition_files(directory: str, partition: int, storage_options: dict[str, Any] | None = None) -> list[str]:
+    """The files scattered into `partition`, sorted by name (paths as `read_piece` takes them)."""
+    fs, stripped = filesystem(partition_dir(directory, partition), storage_options)
+    if not fs.exists(stripped):
+        return []
+    protocol = directory.split("://", 1)[0] + "://" if "://" in directory else ""
+    return [protocol + p for p in sorted(fs.ls(stripped, detail=False)) if p.endswith(".parquet")]
+
+
+def read_piece(path: str, storage_options: dict[str, Any] | None = None, columns: list[str] | None = None,
+               schema: pa.Schema | None = None) -> pa.Table:
+    fs, stripped = filesystem(path, storage_options)
+    with fs.open(stripped, "rb") as f:
+        return pq.read_table(f, columns=columns, schema=schema)
+
+
 def gather(directory: str, partition: int, schema: pa.Schema,
            storage_options: dict[str, Any] | None = None) -> pa.Table:
     """Every row scattered into `partition` (an empty table of `schema` when there are none)."""
-    fs, stripped = filesystem(partition_dir(directory, partition), storage_options)
-    if not fs.exists(stripped):
-        return schema.empty_table()
-    tables = []
-    for path in sorted(fs.ls(stripped, detail=False)):
-        if path.endswith(".parquet"):
-            with fs.open(path, "rb") as f:
-                tables.append(pq.read_table(f, schema=schema))
+    tables = [read_piece(p, storage_options, schema=schema)
+              for p in partition_files(directory, partition, storage_options)]
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 

@@ -3,8 +3,8 @@
 map_file (per input file)  -> exact/<p>, bands/<p>   (keys hashed to P partitions)
 exact_groups (per p)       -> exact_out/<file>      (members of groups of 2+ documents)
 bucket_edges (per p)       -> forest/<p> or verify1/<file of anchor>
-verify_attach (per file)   -> verify2/<file of member>  (anchor signature carried along)
-verify_filter (per file)   -> forest/<file>         (pairs whose estimated Jaccard >= threshold)
+verify_attach (per file)   -> verify2/<file of member>  (anchor's shingle set or signature carried along)
+verify_filter (per file)   -> forest/<file>         (pairs whose exact / estimated Jaccard >= threshold)
 components                 -> fuzzy_out/<file>      (pipeline/dedup/run.py)
 assemble (per input file)  -> OUT/<stem>.parquet
 """
@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.dedup.components import union_find
-from pipeline.dedup.inputs import Plan, read_columns, signatures_of
+from pipeline.dedup.inputs import Plan, read_columns, read_rows, signatures_of
 from pipeline.dedup.lsh import band_keys
-from pipeline.dedup.shuffle import gather, hash_partition, scatter
+from pipeline.dedup.shingles import pair_jaccard, shingle_sets, take_sets
+from pipeline.dedup.shuffle import gather, hash_partition, partition_files, read_piece, scatter
 from pipeline.storage import commit, filesystem, join, temporary_name
 from schemas.dedup import DEDUP_SCHEMA
 from signals.minhash import EXACT_COLUMN
@@ -29,6 +30,7 @@ from signals.minhash import EXACT_COLUMN
 KEYED = pa.schema([("key", pa.uint64()), ("doc", pa.int64())])
 EDGES = pa.schema([("u", pa.int64()), ("v", pa.int64())])
 MEMBERS = pa.schema([("doc", pa.int64()), ("cluster", pa.int64()), ("size", pa.int32())])
+VERIFY_BATCH_VALUES = 4_000_000  # carried shingle hashes / signature values per verify batch (~32 MB)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Job:
     bands: int
     rows: int
     threshold: float
-    verify: bool
+    verify: str  # "off", "exact" (shingle-set Jaccard) or "estimate" (signature agreement)
     metadata: dict[str, str] = field(default_factory=dict)
     storage_options: dict[str, Any] = field(default_factory=dict)
 
@@ -98,7 +100,7 @@ def bucket_edges(partition: int, job: Job) -> dict:
     docs, first, _ = _groups(t.column("key").to_numpy(), t.column("doc").to_numpy())
     linked = docs != first
     u, v = _unique_pairs(docs[linked], first[linked])
-    if job.verify:
+    if job.verify != "off":
         edges = pa.table({"u": u, "v": v}, schema=EDGES)
         scatter(edges, job.plan.file_of(v), job.dir("verify1"), f"{partition:05d}", job.storage_options)
     else:
@@ -128,35 +130,84 @@ def _file_signatures(job: Job, number: int) -> np.ndarray:
     return signatures_of(table, job.plan.column, int(job.plan.parameters["num_perm"]))[0]
 
 
+def _file_shingles(job: Job, number: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle sets of the sorted unique `rows` of one input file (only their text is read)."""
+    texts = read_rows(job.plan.files[number].path, "text", rows, job.storage_options).to_pylist()
+    p = job.plan.parameters
+    return shingle_sets(texts, job.plan.scheme, int(p["ngram"]), int(p["seed"]))
+
+
+def _batches(sizes: np.ndarray, limit: int) -> list[slice]:
+    """Consecutive slices of rows whose `sizes` add up to about `limit` (at least one row each)."""
+    ends = np.searchsorted(np.cumsum(sizes), np.arange(1, int(sizes.sum()) // limit + 1) * limit, side="left") + 1
+    cuts = np.unique(np.concatenate(([0], np.minimum(ends, len(sizes)), [len(sizes)])))
+    return [slice(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
 def verify_attach(number: int, job: Job) -> dict:
-    """Attach the anchor's signature (anchors in this file) and send each pair to its member's file."""
+    """Attach the anchor's signature or shingle set (anchors in this file); send each pair to its member's file.
+
+    Pairs go out in batches of about VERIFY_BATCH_VALUES carried values, so neither this task
+    nor the one reading its batches holds more than a batch of carried data at a time.
+    """
     t = gather(job.dir("verify1"), number, EDGES, job.storage_options)
     if not t.num_rows:
-        return {"pairs": 0}
-    sig = _file_signatures(job, number)
+        return {"pairs": 0, "verify_bytes": 0}
     u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
-    carried = sig[v - job.plan.files[number].offset]
-    k = carried.shape[1]
-    sig_v = pa.FixedSizeListArray.from_arrays(pa.array(carried.reshape(-1), pa.uint32()), k)
-    out = pa.table({"u": u, "v": v, "sig_v": sig_v})
-    scatter(out, job.plan.file_of(u), job.dir("verify2"), f"{number:06d}", job.storage_options)
-    return {"pairs": t.num_rows}
+    rows = v - job.plan.files[number].offset
+    if job.verify == "exact":
+        needed = np.unique(rows)
+        values, offsets = _file_shingles(job, number, needed)
+        local = np.searchsorted(needed, rows)
+        sizes = (offsets[local + 1] - offsets[local]).astype(np.int64)
+    else:
+        sig = _file_signatures(job, number)
+        sizes = np.full(len(rows), sig.shape[1], dtype=np.int64)
+    written = 0
+    for batch, part in enumerate(_batches(sizes, VERIFY_BATCH_VALUES)):
+        if job.verify == "exact":
+            vals, offs = take_sets(values, offsets, local[part])
+            carried = pa.LargeListArray.from_arrays(pa.array(offs), pa.array(vals, pa.uint64()))
+        else:
+            flat = sig[rows[part]]
+            carried = pa.FixedSizeListArray.from_arrays(pa.array(flat.reshape(-1), pa.uint32()), flat.shape[1])
+        out = pa.table({"u": u[part], "v": v[part], "carried": carried})
+        written += scatter(out, job.plan.file_of(u[part]), job.dir("verify2"), f"{number:06d}-{batch:05d}",
+                           job.storage_options)
+    return {"pairs": t.num_rows, "verify_bytes": written}
 
 
 def verify_filter(number: int, job: Job) -> dict:
-    """Keep the pairs (members in this file) whose estimated Jaccard reaches the threshold."""
-    k = int(job.plan.parameters["num_perm"])
-    schema = pa.schema([("u", pa.int64()), ("v", pa.int64()), ("sig_v", pa.list_(pa.uint32(), k))])
-    t = gather(job.dir("verify2"), number, schema, job.storage_options)
-    if not t.num_rows:
+    """Keep the pairs (members in this file) whose Jaccard reaches the threshold: exact or estimated."""
+    so = job.storage_options
+    pieces = partition_files(job.dir("verify2"), number, so)
+    if not pieces:
         return {"pairs": 0, "verified": 0}
-    sig = _file_signatures(job, number)
-    u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
-    sig_v = t.column("sig_v").combine_chunks().values.to_numpy().reshape(-1, k)
-    similarity = (sig[u - job.plan.files[number].offset] == sig_v).mean(axis=1)
-    ok = similarity >= job.threshold
-    _write_forest(u[ok], v[ok], f"f{number:06d}", job)
-    return {"pairs": t.num_rows, "verified": int(ok.sum())}
+    offset = job.plan.files[number].offset
+    members = np.unique(np.concatenate([read_piece(p, so, ["u"]).column("u").to_numpy() for p in pieces]))
+    if job.verify == "exact":
+        own = _file_shingles(job, number, members - offset)
+    else:
+        sig = _file_signatures(job, number)
+    kept_u, kept_v, pairs = [], [], 0
+    for piece in pieces:  # one scattered batch at a time
+        t = read_piece(piece, so)
+        u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
+        carried = t.column("carried").combine_chunks()
+        if job.verify == "exact":
+            theirs = (carried.flatten().to_numpy(), carried.offsets.to_numpy() - carried.offsets[0].as_py())
+            similarity = pair_jaccard(take_sets(*own, np.searchsorted(members, u)), theirs)
+        else:
+            k = sig.shape[1]
+            sig_v = carried.flatten().to_numpy().reshape(-1, k)
+            similarity = (sig[u - offset] == sig_v).mean(axis=1)
+        ok = similarity >= job.threshold
+        kept_u.append(u[ok])
+        kept_v.append(v[ok])
+        pairs += t.num_rows
+    u, v = np.concatenate(kept_u), np.concatenate(kept_v)
+    _write_forest(u, v, f"f{number:06d}", job)
+    return {"pairs": pairs, "verified": len(u)}
 
 
 def assemble(number: int, job: Job) -> dict:
