@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from signals import chartables as ct
+from signals import wordhash
 from signals.arrays import RawText, RawTokens, Words, raw_text_view, raw_tokens_view, words_view
 from signals.batch import TextBatch
 from signals.ngrams import NgramClasses, ngram_view
@@ -227,16 +228,25 @@ def _stop_word_fraction(tokens: RawTokens, langs: list[str | None], has_words: n
 def _ldnoobw(words: Words, langs: list[str | None]) -> list[int | None]:
     n_docs = len(langs)
     counts = np.zeros(n_docs, dtype=np.int64)
+    size = len(words.doc)
     for lang in sorted({x for x in langs if bad_words(x) is not None}):
         in_lang = np.array([x == lang for x in langs] + [False])[words.doc]
         singles, firsts, multi = _bad_index(lang)
         counts += np.bincount(words.doc[words.isin(singles) & in_lang], minlength=n_docs)
-        for i in np.flatnonzero(words.isin(firsts) & in_lang).tolist():
-            d = int(words.doc[i])
-            room = int(words.start[d + 1]) - i
-            for entry in multi[words.text(i)]:
-                if len(entry) <= room and all(words.text(i + k) == entry[k] for k in range(1, len(entry))):
-                    counts[d] += 1
+        cand = np.flatnonzero(words.isin(firsts) & in_lang)
+        if len(cand) == 0:
+            continue
+        room = words.start[words.doc[cand] + 1] - cand  # words left in the document
+        cand_hash = words.hash[cand]
+        for entries in multi.values():
+            for entry in entries:
+                n = len(entry)
+                pos = cand[(cand_hash == wordhash.string_hash(entry[0])) & (room >= n)]
+                for k in range(1, n):
+                    pos = pos[words.hash[np.minimum(pos + k, size - 1)] == wordhash.string_hash(entry[k])]
+                for i in pos.tolist():  # hash matches: confirm on the strings
+                    if all(words.text(i + k) == entry[k] for k in range(n)):
+                        counts[words.doc[i]] += 1
     return [None if bad_words(x) is None else int(c) for x, c in zip(langs, counts.tolist(), strict=True)]
 
 
