@@ -155,9 +155,9 @@ class RawTokens:
     def hash(self) -> np.ndarray:
         return self.raw.hasher(self.pos, self.pos + self.length)
 
-    def isin(self, vocabulary: frozenset[str]) -> np.ndarray:
-        """Per token: whether it is in `vocabulary` (exact, case-sensitive)."""
-        return wordhash.runs_isin(self.raw.codes, self.pos, self.length, self.hash, vocabulary, self.text)
+    def isin(self, vocabulary: frozenset[str], where: np.ndarray | None = None) -> np.ndarray:
+        """Per token: whether it is in `vocabulary` (exact, case-sensitive); only tokens `where`."""
+        return wordhash.runs_isin(self.raw.codes, self.pos, self.length, self.hash, vocabulary, self.text, where)
 
 
 def raw_tokens_view(batch: TextBatch) -> RawTokens:
@@ -235,9 +235,9 @@ class Words:
         a = int(self.pos[i] - self.char_start[d])
         return self.processed[d][a:a + int(self.length[i])]
 
-    def isin(self, vocabulary: frozenset[str]) -> np.ndarray:
-        """Per word: whether it is in `vocabulary` (exact)."""
-        return wordhash.runs_isin(self.codes, self.pos, self.length, self.hash, vocabulary, self.text)
+    def isin(self, vocabulary: frozenset[str], where: np.ndarray | None = None) -> np.ndarray:
+        """Per word: whether it is in `vocabulary` (exact); only words `where` (default: all)."""
+        return wordhash.runs_isin(self.codes, self.pos, self.length, self.hash, vocabulary, self.text, where)
 
 
 def words_view(batch: TextBatch) -> Words:

@@ -219,8 +219,8 @@ def _stop_word_fraction(tokens: RawTokens, langs: list[str | None], has_words: n
     counts = np.zeros(n_docs, dtype=np.int64)
     listed = np.array([stop_words(x) is not None for x in langs], dtype=bool)
     for lang in sorted({x for x in langs if stop_words(x) is not None}):
-        in_lang = np.array([x == lang for x in langs] + [False])[tokens.doc]
-        counts += np.bincount(tokens.doc[tokens.isin(stop_words(lang)) & in_lang], minlength=n_docs)
+        where = np.flatnonzero(np.array([x == lang for x in langs] + [False])[tokens.doc])
+        counts += np.bincount(tokens.doc[tokens.isin(stop_words(lang), where)], minlength=n_docs)
     frac = np.where(has_words, _div(counts, tokens.count), 0.0)
     return rounded(frac, listed)
 
@@ -230,10 +230,10 @@ def _ldnoobw(words: Words, langs: list[str | None]) -> list[int | None]:
     counts = np.zeros(n_docs, dtype=np.int64)
     size = len(words.doc)
     for lang in sorted({x for x in langs if bad_words(x) is not None}):
-        in_lang = np.array([x == lang for x in langs] + [False])[words.doc]
+        where = np.flatnonzero(np.array([x == lang for x in langs] + [False])[words.doc])
         singles, firsts, multi = _bad_index(lang)
-        counts += np.bincount(words.doc[words.isin(singles) & in_lang], minlength=n_docs)
-        cand = np.flatnonzero(words.isin(firsts) & in_lang)
+        counts += np.bincount(words.doc[words.isin(singles, where)], minlength=n_docs)
+        cand = np.flatnonzero(words.isin(firsts, where))
         if len(cand) == 0:
             continue
         room = words.start[words.doc[cand] + 1] - cand  # words left in the document

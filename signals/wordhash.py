@@ -141,9 +141,10 @@ def vocabulary_table(vocabulary: frozenset[str]) -> VocabularyTable:
 
 
 def runs_isin(codes: np.ndarray, pos: np.ndarray, length: np.ndarray, hashes: np.ndarray,
-              vocabulary: frozenset[str], text: Callable[[int], str]) -> np.ndarray:
+              vocabulary: frozenset[str], text: Callable[[int], str], where: np.ndarray | None = None) -> np.ndarray:
     """Per run i (codes[pos[i]:pos[i]+length[i]], hashed as run_hashes): whether it is in `vocabulary`.
 
+    Only the runs whose indices are in `where` (default: all) are looked at; the others are False.
     Exact: a hash match is confirmed by comparing code points (or, if two entries share a hash,
     by comparing `text(i)` as a string).
     """
@@ -151,10 +152,13 @@ def runs_isin(codes: np.ndarray, pos: np.ndarray, length: np.ndarray, hashes: np
     out = np.zeros(len(hashes), dtype=bool)
     if len(table.hashes) == 0 or len(hashes) == 0:
         return out
-    cand = np.flatnonzero(table.buckets[(hashes & _U64(0xFFFF)).astype(np.intp)])
-    j = np.minimum(np.searchsorted(table.hashes, hashes[cand]), len(table.hashes) - 1)
-    hit = table.hashes[j] == hashes[cand]
+    sub = hashes if where is None else hashes[where]
+    cand = np.flatnonzero(table.buckets[(sub & _U64(0xFFFF)).astype(np.intp)])
+    j = np.minimum(np.searchsorted(table.hashes, sub[cand]), len(table.hashes) - 1)
+    hit = table.hashes[j] == sub[cand]
     cand, j = cand[hit], j[hit]
+    if where is not None:
+        cand = where[cand]
     if not table.unique:
         out[cand] = [text(i) in vocabulary for i in cand.tolist()]
         return out

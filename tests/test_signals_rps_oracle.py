@@ -95,3 +95,21 @@ def test_exact_even_when_every_word_hash_collides(monkeypatch):
         assert_equal_to_oracle(texts[-1:], "de")
     finally:
         wordhash.vocabulary_table.cache_clear()
+
+
+def test_mixed_languages_in_one_batch_use_each_documents_language():
+    texts = [
+        "The committee met on Tuesday to discuss the new library and the roads near the school.",
+        "Der Ausschuss traf sich am Dienstag, um über die neue Bibliothek und die Straßen zu sprechen.",
+        "Le comité s'est réuni mardi pour discuter de la nouvelle bibliothèque et des routes du village.",
+        "De commissie kwam dinsdag bijeen om de nieuwe bibliotheek en de wegen bij de school te bespreken.",
+        "Il comitato si è riunito martedì per discutere della nuova biblioteca e delle strade vicino alla scuola.",
+    ]
+    table = signals.annotate(texts, families=["ccnet", "rps_doc"])
+    langs = table.column("ccnet_language").to_pylist()
+    assert langs == ["en", "de", "fr", "nl", "it"]
+    for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+        expected = oracle.rps_doc(text, lang, stop_words(lang), bad_words(lang))
+        for name, value in expected.items():
+            assert as_stored(table.column(name)[i].as_py()) == as_stored(value), (lang, name)
+    assert table.column("rps_doc_stop_word_fraction")[3].as_py() is None  # no Dutch list
