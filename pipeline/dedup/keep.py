@@ -20,7 +20,7 @@ RANKED = pa.schema([("doc", pa.int64()), ("cluster", pa.int64()), ("value", pa.f
 def send_values(number: int, job: Job, signal: str) -> dict:
     f = job.plan.files[number]
     values = read_columns(f.path, [signal], job.storage_options).column(signal)
-    values = values.cast(pa.float64()).fill_null(-np.inf).to_numpy()
+    values = values.cast(pa.float64(), safe=False).fill_null(-np.inf).to_numpy()  # integers past 2**53 round
     for kind in ("exact", "fuzzy"):
         m = gather(job.dir(f"{kind}_out"), number, MEMBERS, job.storage_options)
         docs, clusters = m.column("doc").to_numpy(), m.column("cluster").to_numpy()

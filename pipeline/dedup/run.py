@@ -154,6 +154,8 @@ def _complete(job: Job, fingerprint: dict[str, Any]) -> RunManifest | None:
 def _remove_stale_outputs(output: str, storage_options: dict[str, Any]) -> None:
     """Temporaries of output files left by a killed run (names from `temporary_name`)."""
     fs, stripped = filesystem(output, storage_options)
+    if not fs.exists(stripped):  # an object store has no empty folders
+        return
     for path in fs.ls(stripped, detail=False):
         name = posixpath.basename(path)
         if name.startswith(".") and ".tmp-" in name:
