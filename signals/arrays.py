@@ -117,10 +117,11 @@ class RawText:
         return wordhash.RunHasher(self.codes)
 
     def char_at(self, pos: np.ndarray) -> np.ndarray:
-        """Code points at `pos` (0 where pos is -1, i.e. no such character)."""
-        if len(self.codes) == 0:
+        """Code points at `pos` (0 where there is no such character: pos -1 or past the end)."""
+        n = len(self.codes)
+        if n == 0:
             return np.zeros(len(pos), dtype=np.uint32)
-        return np.where(pos >= 0, self.codes[np.maximum(pos, 0)], 0)
+        return np.where((pos >= 0) & (pos < n), self.codes[np.clip(pos, 0, n - 1)], 0)
 
 
 def raw_text_view(batch: TextBatch) -> RawText:

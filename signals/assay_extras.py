@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from signals import wordhash
-from signals.arrays import RawText, Words, first_last_nonspace, raw_text_view, words_view
+from signals.arrays import RawText, Words, raw_text_view, words_view
 from signals.batch import TextBatch
 from signals.listcols import list_column
 from signals.registry import Family, Signal, register
@@ -70,8 +70,7 @@ class AssayExtras(Family):
         ok = raw.first_nonspace >= 0  # lines of text.split("\n"), stripped, non-empty
         lines = Spans(raw.first_nonspace[ok], raw.last_nonspace[ok] + 1, raw.segs.doc[ok])
         dup_lines, dup_line_chars = lines.duplicate_fractions(raw, batch.texts)
-        piece, piece_doc = paragraph_ids(raw)
-        paragraphs = stripped_spans(raw, piece, piece_doc)
+        paragraphs = paragraph_spans(raw)
         dup_paragraphs, dup_paragraph_chars = paragraphs.duplicate_fractions(raw, batch.texts)
         n_lines = np.bincount(lines.doc, minlength=n)
         short = np.bincount(lines.doc[(lines.end - lines.start) <= SHORT_LINE], minlength=n)
@@ -126,33 +125,33 @@ class Spans:
         return first
 
 
-def stripped_spans(raw: RawText, group: np.ndarray, group_doc: np.ndarray) -> Spans:
-    """The stripped, non-empty piece of each group of code points (group ids ascend with position)."""
-    first, last = first_last_nonspace(raw.props, group, len(group_doc))
-    ok = first >= 0
-    return Spans(first[ok], last[ok] + 1, group_doc[ok])
+def paragraph_spans(raw: RawText) -> Spans:
+    """The pieces of `re.split(r"\\n\\n+", text)`, stripped, non-empty, built from the line segments.
 
-
-def paragraph_ids(raw: RawText) -> tuple[np.ndarray, np.ndarray]:
-    """Per code point, its piece of `re.split(r"\\n\\n+", text)` (a separator run opens the next
-    piece: it is whitespace, so stripping drops it); per piece, its document."""
-    codes, doc_start = raw.codes, raw.doc_start
-    n = len(codes)
-    nl = codes == 10
-    at_doc_start = np.zeros(n, dtype=bool)
-    at_doc_start[doc_start[:-1][doc_start[:-1] < n]] = True
-    prev_nl = np.zeros(n, dtype=bool)
-    prev_nl[1:] = nl[:-1]
-    prev_nl &= ~at_doc_start
-    next_nl = np.zeros(n, dtype=bool)
-    next_nl[:-1] = nl[1:] & ~at_doc_start[1:]
-    sep = nl & (prev_nl | next_nl)  # newlines in runs of two or more
-    prev_sep = np.zeros(n, dtype=bool)
-    prev_sep[1:] = sep[:-1]
-    new_piece = (sep & ~(prev_sep & ~at_doc_start)) | at_doc_start
-    piece = np.cumsum(new_piece) - 1
-    piece_doc = np.searchsorted(doc_start, np.flatnonzero(new_piece), side="right") - 1
-    return piece, piece_doc
+    A run of two or more newlines is a run of segments that are exactly "\\n" (plus the newline
+    ending the segment before them); a new piece starts after the segment whose newline opens
+    such a run. Separators are whitespace, so a piece's stripped span runs from the first
+    non-whitespace character of its segments to the last.
+    """
+    segs = raw.segs
+    n_segs = len(segs.start)
+    if n_segs == 0:
+        empty = segs.start[:0]
+        return Spans(empty, empty, empty)
+    first_in_doc = np.ones(n_segs, dtype=bool)
+    first_in_doc[1:] = segs.doc[1:] != segs.doc[:-1]
+    just_newline = (segs.end - segs.start == 1) & (raw.char_at(segs.start) == 10)
+    next_newline = np.zeros(n_segs, dtype=bool)
+    next_newline[:-1] = just_newline[1:] & ~first_in_doc[1:]
+    opens_run = next_newline & ~(just_newline & ~first_in_doc)
+    new_piece = first_in_doc.copy()
+    new_piece[1:] |= opens_run[:-1]
+    starts = np.flatnonzero(new_piece)
+    big = np.iinfo(np.int64).max
+    first = np.minimum.reduceat(np.where(raw.first_nonspace >= 0, raw.first_nonspace, big), starts)
+    last = np.maximum.reduceat(raw.last_nonspace, starts)
+    ok = first != big
+    return Spans(first[ok], last[ok] + 1, segs.doc[starts][ok])
 
 
 def _policy_lines(batch: TextBatch, raw: RawText, words: Words) -> pa.Array:
@@ -162,8 +161,10 @@ def _policy_lines(batch: TextBatch, raw: RawText, words: Words) -> pa.Array:
     values = np.zeros(int(offsets[-1]), dtype=np.float32)
     for d, text in enumerate(batch.texts):
         # A phrase (ASCII letters and spaces) in text.lower() is also in lower(NFD(text minus ASCII
-        # punctuation)), the normalized text kept by the words view: check there first.
-        if not any(p in words.processed[d] for p in POLICY_PHRASES):
+        # punctuation)), the normalized text kept by the words view, and every phrase holds "olic",
+        # "cookie" or "terms of use": check there first.
+        norm = words.processed[d]
+        if "olic" not in norm and "cookie" not in norm and "terms of use" not in norm:
             continue
         low = text.lower()
         for phrase in POLICY_PHRASES:
