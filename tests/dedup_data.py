@@ -50,3 +50,22 @@ def write_annotated(docs: list[str], folder: Path, files: int = 3, scheme: str =
         pq.write_table(table.replace_schema_metadata(meta), path)
         paths.append(path)
     return paths
+
+
+def make_variant_corpus(templates: int, variants: int, unique: int, seed: int = 0, words: int = 200,
+                        rates: tuple[float, float] = (0.005, 0.04)) -> list[str]:
+    """Clusters of many variants of one template (each word replaced at a rate drawn per variant) + unique docs.
+
+    Variants of a template resemble each other to different degrees (J of two variants ~0.55-0.95),
+    so most LSH buckets hold several of them and only some pairs reach a threshold of 0.8.
+    """
+    rng = np.random.default_rng(seed)
+    vocab = np.array([f"w{i}" for i in range(20_000)])
+    docs = []
+    for _ in range(templates):
+        base = list(vocab[rng.integers(0, len(vocab), words)])
+        for _ in range(variants):
+            rate = rng.uniform(*rates)
+            docs.append(" ".join(w if rng.random() > rate else vocab[rng.integers(0, len(vocab))] for w in base))
+    docs += [" ".join(vocab[rng.integers(0, len(vocab), words * 3 // 4)]) for _ in range(unique)]
+    return [docs[i] for i in rng.permutation(len(docs))]

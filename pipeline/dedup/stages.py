@@ -30,6 +30,7 @@ from signals.minhash import EXACT_COLUMN
 KEYED = pa.schema([("key", pa.uint64()), ("doc", pa.int64())])
 EDGES = pa.schema([("u", pa.int64()), ("v", pa.int64())])
 MEMBERS = pa.schema([("doc", pa.int64()), ("cluster", pa.int64()), ("size", pa.int32())])
+ALL_PAIRS_LIMIT = 16  # buckets up to this size give all member pairs to verification
 VERIFY_BATCH_VALUES = 4_000_000  # carried shingle hashes / signature values per verify batch (~32 MB)
 
 
@@ -95,17 +96,42 @@ def exact_groups(partition: int, job: Job) -> dict:
 
 
 def bucket_edges(partition: int, job: Job) -> dict:
-    """Candidate pairs of one band partition: each bucket member linked to the bucket's first document."""
+    """Candidate pairs of one band partition.
+
+    Without verification each bucket member is linked to the bucket's first document (a star has
+    the components of the whole bucket). With verification a failed link to the first document
+    would also cut a member from the other members it does resemble, so buckets of up to
+    ALL_PAIRS_LIMIT documents give every pair of members; larger buckets give the star.
+    """
     t = gather(job.dir("bands"), partition, KEYED, job.storage_options)
-    docs, first, _ = _groups(t.column("key").to_numpy(), t.column("doc").to_numpy())
-    linked = docs != first
-    u, v = _unique_pairs(docs[linked], first[linked])
+    keys, docs = t.column("key").to_numpy(), t.column("doc").to_numpy()
+    limit = ALL_PAIRS_LIMIT if job.verify != "off" else 1
+    u, v = _unique_pairs(*_bucket_pairs(keys, docs, limit))
     if job.verify != "off":
         edges = pa.table({"u": u, "v": v}, schema=EDGES)
         scatter(edges, job.plan.file_of(v), job.dir("verify1"), f"{partition:05d}", job.storage_options)
     else:
         _write_forest(u, v, f"p{partition:05d}", job)
     return {"band_rows": t.num_rows, "candidates": len(u)}
+
+
+def _bucket_pairs(keys: np.ndarray, docs: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(u, v), u > v: all pairs inside buckets of at most `limit` documents, the star inside larger ones."""
+    order = np.lexsort((docs, keys))
+    keys, docs = keys[order], docs[order]
+    start = np.r_[True, keys[1:] != keys[:-1]]
+    group = np.cumsum(start) - 1
+    first_row = np.flatnonzero(start)[group]
+    position = np.arange(len(docs)) - first_row
+    size = np.bincount(group)[group] if len(docs) else position
+    # a member is linked to the `links` members before it: all of them in small buckets, the first in large ones
+    links = np.where(size <= limit, position, np.minimum(position, 1))
+    total = int(links.sum())
+    member = np.repeat(np.arange(len(docs)), links)
+    partner = np.repeat(first_row, links) + (np.arange(total) - np.repeat(np.cumsum(links) - links, links))
+    u, v = docs[member], docs[partner]
+    differ = u != v
+    return u[differ], v[differ]
 
 
 def _unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
