@@ -15,6 +15,7 @@ import numpy as np
 
 from signals.arrays import Words
 from signals.batch import TextBatch
+from signals.wordhash import first_equal
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,8 @@ class NgramClasses:
             return Level(cand, cand, cand)
         prev_cls = prev.cls[repeats[keep]]
         key = prev_cls * self.size + self.words.first[cand + n - 1]
-        _, first_idx, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
-        inverse = inverse.reshape(-1)
-        return Level(cand, cand[first_idx][inverse], counts[inverse])
+        first = first_equal(key)
+        return Level(cand, cand[first], np.bincount(first, minlength=len(cand))[first])
 
 
 def ngram_view(batch: TextBatch) -> NgramClasses:

@@ -95,6 +95,45 @@ def ragged_equal(a: np.ndarray, a_pos: np.ndarray, b: np.ndarray, b_pos: np.ndar
 _GROUP_MIX = np.uint64(0x2545F4914F6CDD1D)
 
 
+_MAX_ROUNDS = 64
+
+
+def first_equal(keys: np.ndarray) -> np.ndarray:
+    """For each i, the smallest j with keys[j] == keys[i] (exact on the keys; any integer dtype).
+
+    An open-addressing table filled in vectorised rounds: all copies of a key probe the same
+    slots in lock-step, and np.minimum.at lets the smallest index claim an empty slot; so no sort.
+    """
+    n = len(keys)
+    result = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return result
+    bits = max(1, int(n * 2 - 1).bit_length())
+    size = 1 << bits
+    mixed = keys.astype(_U64) * _U64(0x9FB21C651E98DF25)  # spread keys over the high bits
+    slot = (mixed >> _U64(64 - bits)).astype(np.int64)
+    empty_mark = np.iinfo(np.int64).max
+    table = np.full(size, empty_mark, dtype=np.int64)
+    pending = np.arange(n)
+    for _ in range(_MAX_ROUNDS):
+        if not len(pending):
+            return result
+        occupant = table[slot]
+        empty = occupant == empty_mark
+        if empty.any():
+            np.minimum.at(table, slot[empty], pending[empty])
+            occupant = table[slot]
+        match = keys[occupant] == keys[pending]
+        result[pending[match]] = occupant[match]
+        pending = pending[~match]
+        slot = (slot[~match] + 1) & (size - 1)
+    if not len(pending):
+        return result
+    # Long probe chains (unlucky or adversarial keys): sort instead.
+    _, first_idx, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first_idx[inverse.reshape(-1)].astype(np.int64)
+
+
 def first_occurrences(codes: np.ndarray, group: np.ndarray, pos: np.ndarray, length: np.ndarray,
                       hashes: np.ndarray) -> np.ndarray | None:
     """Per run, the index of the first run of its group (document) with the same code points.
@@ -104,9 +143,7 @@ def first_occurrences(codes: np.ndarray, group: np.ndarray, pos: np.ndarray, len
     """
     if len(hashes) == 0:
         return np.zeros(0, dtype=np.int64)
-    key = hashes ^ (group.astype(_U64) * _GROUP_MIX)
-    _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
-    first = first_idx[inverse.reshape(-1)].astype(np.int64)
+    first = first_equal(hashes ^ (group.astype(_U64) * _GROUP_MIX))
     later = np.flatnonzero(first != np.arange(len(first)))
     rep = first[later]
     if not (np.array_equal(group[later], group[rep]) and np.array_equal(length[later], length[rep])):

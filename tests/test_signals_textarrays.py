@@ -60,3 +60,21 @@ def test_runs_isin_is_exact_with_colliding_entries(monkeypatch):
         assert got.tolist() == [False, False, True, False]
     finally:
         wordhash.vocabulary_table.cache_clear()
+
+
+def _first_by_sort(keys: np.ndarray) -> np.ndarray:
+    _, first_idx, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first_idx[inverse.reshape(-1)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**63 - 1), max_size=300), st.integers(0, 40))
+def test_first_equal_is_the_first_index_of_each_key(values, shift):
+    keys = np.array([v >> shift for v in values] * 2, dtype=np.int64)  # every key at least twice
+    assert np.array_equal(wordhash.first_equal(keys), _first_by_sort(keys))
+
+
+def test_first_equal_falls_back_to_sorting_on_long_probe_chains(monkeypatch):
+    monkeypatch.setattr(wordhash, "_MAX_ROUNDS", 0)  # no probing round at all
+    keys = np.arange(1000, dtype=np.int64) % 37
+    assert np.array_equal(wordhash.first_equal(keys), _first_by_sort(keys))
