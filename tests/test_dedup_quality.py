@@ -16,15 +16,17 @@ from dedup_data import make_corpus, make_variant_corpus, write_annotated  # noqa
 
 from pipeline.dedup.run import run_dedup  # noqa: E402
 from schemas.dedup import DedupConfig  # noqa: E402
+from signals.views import normalize  # noqa: E402
 
 RATES = (0.003, 0.01, 0.02, 0.03, 0.05, 0.1)  # word replacement rates: Jaccard ~0.97 ... ~0.4
 
 
-def oracle_pairs(docs: list[str], n: int = 5) -> dict[tuple[int, int], float]:
+def oracle_pairs(docs: list[str], n: int = 5, words=lambda d: d.lower().replace("!", "").split()
+                 ) -> dict[tuple[int, int], float]:
     """Exact word-n-gram Jaccard of every pair sharing at least one shingle (others are 0)."""
     sets = []
     for d in docs:
-        w = d.lower().replace("!", "").split()
+        w = words(d)
         sets.append({tuple(w[i:i + n]) for i in range(len(w) - n + 1)})
     index = defaultdict(list)
     for i, s in enumerate(sets):
@@ -83,9 +85,7 @@ def test_recall_and_precision_by_similarity_band(corpus, verify):
     assert np.mean([cluster[a] == cluster[b] for a, b in low]) < (0.05 if verify == "off" else 0.001)
 
 
-def test_exact_verification_keeps_exactly_the_candidates_at_or_above_the_threshold(corpus, monkeypatch):
-    """Verified edges = the LSH candidate pairs whose true Jaccard (brute-force oracle) is >= 0.8."""
-    docs, folder, truth = corpus
+def _verified_and_candidates(monkeypatch, config: DedupConfig) -> tuple[list, list]:
     from pipeline.dedup import stages
 
     seen: dict[str, list[tuple[int, int]]] = {"candidates": [], "verified": []}
@@ -102,13 +102,33 @@ def test_exact_verification_keeps_exactly_the_candidates_at_or_above_the_thresho
 
     monkeypatch.setattr(stages, "_unique_pairs", candidates)
     monkeypatch.setattr(stages, "_write_forest", verified)
-    config = DedupConfig(inputs=(str(folder / "annotated"),), output=str(folder / "edges"), verify="exact")
     run_dedup(config, None, quiet=True)
-    want = {p for p in seen["candidates"] if truth.get(p, 0.0) >= 0.8}
-    below = len(set(seen["candidates"]) - want)
-    print(f"{len(seen['candidates'])} candidates, {len(want)} at J >= 0.8, {below} below")
+    return seen["verified"], seen["candidates"]
+
+
+def test_exact_verification_keeps_exactly_the_candidates_at_or_above_the_threshold(corpus, monkeypatch):
+    """Verified edges = the LSH candidate pairs whose true Jaccard (brute-force oracle) is >= 0.8."""
+    docs, folder, truth = corpus
+    config = DedupConfig(inputs=(str(folder / "annotated"),), output=str(folder / "edges"), verify="exact")
+    verified, candidates = _verified_and_candidates(monkeypatch, config)
+    want = {p for p in candidates if truth.get(p, 0.0) >= 0.8}
+    below = len(set(candidates) - want)
+    print(f"{len(candidates)} candidates, {len(want)} at J >= 0.8, {below} below")
     assert len(want) >= 500 and below >= 100     # the check has work to do on both sides
-    assert sorted(seen["verified"]) == sorted(want)
+    assert sorted(verified) == sorted(want)
+
+
+def test_exact_verification_of_rpv2_signatures_uses_normalized_13_grams(tmp_path, monkeypatch):
+    docs = make_corpus(300, seed=4, words=200, rates=(0.003, 0.01, 0.015, 0.02, 0.03))
+    truth = oracle_pairs(docs, 13, words=lambda d: normalize(d).split())
+    write_annotated(docs, tmp_path / "annotated", files=2, scheme="rpv2")
+    config = DedupConfig(inputs=(str(tmp_path / "annotated"),), output=str(tmp_path / "out"), verify="exact",
+                         threshold=0.7)
+    verified, candidates = _verified_and_candidates(monkeypatch, config)
+    want = {p for p in candidates if truth.get(p, 0.0) >= 0.7}
+    print(f"rpv2: {len(candidates)} candidates, {len(want)} at J >= 0.7")
+    assert len(want) >= 30 and len(set(candidates) - want) >= 5
+    assert sorted(verified) == sorted(want)
 
 
 def test_recall_inside_clusters_of_many_variants(tmp_path):
