@@ -151,3 +151,26 @@ def test_changed_config_after_a_kill_starts_afresh(annotated, monkeypatch):
     assert len(calls["map_file"]) == 4 and len(calls["assemble"]) == 4
     run_dedup(_config(annotated, "fresh-0.7", threshold=0.7), None, quiet=True)
     assert _outputs(annotated / "changed") == _outputs(annotated / "fresh-0.7")
+
+
+def test_failed_star_round_resumes(annotated, clean, monkeypatch):
+    from pipeline.dedup import stars
+
+    real = stars.small_step
+
+    @functools.wraps(real)
+    def failing(partition, job, rnd):
+        if rnd == 0 and partition == 1:
+            raise RuntimeError("worker lost")
+        return real(partition, job, rnd)
+
+    monkeypatch.setattr(stars, "small_step", failing)
+    config = _config(annotated, "stars", partitions=3, distributed_components=True)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        run_dedup(config, None, quiet=True)
+    monkeypatch.setattr(stars, "small_step", real)
+    calls = _counting(monkeypatch)
+    run_dedup(config, None, quiet=True)
+    out = annotated / "stars"
+    assert calls["map_file"] == [] and calls["verify_filter"] == []
+    assert _outputs(out) == clean and _stats(out)["star_rounds"] >= 1
