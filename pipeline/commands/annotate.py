@@ -12,7 +12,7 @@ from pipeline.commands.common import (
     parse_storage_options,
     summarize,
 )
-from schemas.config import AnnotateConfig, ReaderConfig, SignalConfig
+from schemas.config import AnnotateConfig, MinHashConfig, ReaderConfig, SignalConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fastText quality classifier (from `assay train-classifier`) → rps_doc_ml_NAME_score")
     p.add_argument("--dsir-target", action="append", metavar="NAME=PATH",
                    help="DSIR model (from `assay fit-dsir`) → rps_doc_NAME_importance")
+    p.add_argument("--minhash-schemes", default="oph",
+                   help="MinHash signature schemes, comma-separated: oph (fast, default), rpv2 "
+                        "(bit-compatible with RedPajama-V2)")
     p.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
                    help="fsspec storage option, e.g. endpoint_url=http://127.0.0.1:9000")
     add_cluster_options(p)
@@ -57,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
                                    sentencepiece_models=parse_key_values(args.sentencepiece, "--sentencepiece"),
                                    perplexity_scope=args.perplexity_scope,
                                    classifiers=parse_key_values(args.classifier, "--classifier"),
-                                   dsir_targets=parse_key_values(args.dsir_target, "--dsir-target")),
+                                   dsir_targets=parse_key_values(args.dsir_target, "--dsir-target"),
+                                   minhash=MinHashConfig(schemes=tuple(
+                                       s.strip() for s in args.minhash_schemes.split(",") if s.strip()))),
         batch_size=args.batch_size,
         storage_options=parse_storage_options(args.storage_option),
     )
