@@ -1,7 +1,8 @@
 """Text views of the spec (shared/spec/signals.md), computed once per batch and shared by families.
 
 Each `*_view` takes a TextBatch and is used as `batch.view(name, fn)`; the plain functions are the
-per-document definitions.
+per-document definitions. The same views as NumPy arrays over the whole batch (code points, lines,
+WordPunct tokens, normalized words with exact identities) are in signals/arrays.py.
 """
 
 from __future__ import annotations
