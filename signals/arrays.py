@@ -55,14 +55,20 @@ class Segments:
         return np.flatnonzero(self.is_line)
 
 
+def index_dtype(n: int) -> type[np.signedinteger]:
+    """int32 while it can index n items (half the memory traffic of int64), else int64."""
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
 def segment_ids(codes: np.ndarray, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(segment of each code point, newlines before each document start and at the end)."""
     n_docs = len(doc_start) - 1
-    nl_cum = np.zeros(len(codes) + 1, dtype=_INDEX)
+    dtype = index_dtype(len(codes) + n_docs)
+    nl_cum = np.zeros(len(codes) + 1, dtype=dtype)
     np.cumsum(codes == 10, out=nl_cum[1:])
-    seg_id = np.repeat(np.arange(n_docs, dtype=_INDEX), np.diff(doc_start))
+    seg_id = np.repeat(np.arange(n_docs, dtype=dtype), np.diff(doc_start))
     seg_id += nl_cum[:-1]
-    return seg_id, nl_cum[doc_start]
+    return seg_id, nl_cum[doc_start].astype(_INDEX)
 
 
 def segments(codes: np.ndarray, doc_start: np.ndarray) -> Segments:

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from signals import chartables as ct
 from signals import wordhash
-from signals.arrays import RawText, RawTokens, Words, raw_text_view, raw_tokens_view, words_view
+from signals.arrays import RawText, RawTokens, Words, index_dtype, raw_text_view, raw_tokens_view, words_view
 from signals.batch import TextBatch
 from signals.ngrams import NgramClasses, ngram_view
 from signals.registry import Family, Signal, register
@@ -144,7 +144,7 @@ def num_sentences(raw: RawText) -> np.ndarray:
     prev_term = np.ones(n, dtype=bool)
     prev_term[1:] = term[:-1]
     run_start = ~term & (prev_term | at_start)
-    run = np.cumsum(run_start) - 1
+    run = np.cumsum(run_start, dtype=index_dtype(n)) - 1
     starts = np.flatnonzero(run_start)
     has_boundary = np.bincount(run[(word != prev_word) & ~term], minlength=len(starts)) > 0
     doc = np.searchsorted(doc_start, starts[has_boundary], side="right") - 1
