@@ -3,6 +3,8 @@ per-document oracle (tests/oracle_signals.py) on random Unicode text, for every 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +15,7 @@ from signals.wordlists import bad_words, stop_words
 from tests import oracle_signals as oracle
 
 FAMILIES = ["rps_doc", "rps_lines", "assay_extras"]
+SAMPLE_TEXTS = Path(__file__).parent / "data" / "sample" / "texts"
 
 # Fragments that hit the definitions' special cases, mixed with arbitrary Unicode.
 FRAGMENTS = [
@@ -46,7 +49,7 @@ def as_stored(value):
     return value
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TEXT, min_size=1, max_size=6))
 def test_batch_equals_oracle_on_random_unicode(texts):
     assert_equal_to_oracle(texts, "en")
@@ -113,3 +116,20 @@ def test_mixed_languages_in_one_batch_use_each_documents_language():
         for name, value in expected.items():
             assert as_stored(table.column(name)[i].as_py()) == as_stored(value), (lang, name)
     assert table.column("rps_doc_stop_word_fraction")[3].as_py() is None  # no Dutch list
+
+
+@pytest.mark.skipif(not SAMPLE_TEXTS.is_dir(), reason="no shipped sample texts")
+@pytest.mark.parametrize("lang", sorted(p.name for p in SAMPLE_TEXTS.iterdir() if p.is_dir()) if SAMPLE_TEXTS.is_dir() else [])
+def test_batch_equals_oracle_on_the_shipped_sample_texts(lang):
+    """Real books and declarations, cut into documents of about 2,000 characters at paragraph breaks."""
+    docs: list[str] = []
+    for path in sorted((SAMPLE_TEXTS / lang).glob("*.txt")):
+        current = ""
+        for paragraph in path.read_text(encoding="utf-8").split("\n\n"):
+            current += paragraph + "\n\n"
+            if len(current) > 2000:
+                docs.append(current)
+                current = ""
+        docs.append(current)
+    assert len(docs) >= 5
+    assert_equal_to_oracle(docs, lang)
