@@ -5,8 +5,10 @@ language of rps_doc's stop words and bad words then comes from ccnet's fastText 
 prints documents/s and MB/s of UTF-8 text for `fast` (signals.annotate) and for `oracle`
 (tests/oracle_signals.py one document at a time; for ccnet and the full set it runs the same ccnet
 family, so LID costs the same on both sides), the median of --repeat interleaved runs, and
-fast/oracle. Per-family runs force language "en" (no LID). Then the time of each shared view and
-family of the fast path, and with --profile the top functions under cProfile.
+fast/oracle. Per-family runs and `rps+extras` (the three families together) force language "en"
+(no LID). Rates are per CPU-second of this process (the machine may be shared); the last column
+is the wall-clock ratio. Then the CPU time of each shared view and of each family's own work on
+the full set, and with --profile the top functions under cProfile.
 
 Text: tests/data/sample/texts/**/*.txt (public-domain books and the UDHR in several languages), cut
 into documents of about --doc-chars characters at paragraph breaks and repeated to --mb MB.
@@ -119,36 +121,34 @@ def timed(fn: Callable[[list[str]], object], parts: list[list[str]]) -> tuple[fl
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def view_breakdown(parts: list[list[str]]) -> list[tuple[str, float]]:
-    """Seconds spent in each shared view and each family's own work, on the full set."""
+def view_breakdown(parts: list[list[str]], repeat: int) -> list[tuple[str, float]]:
+    """CPU seconds spent in each shared view and each family's own work on the full set, the
+    median over `repeat` passes."""
     from signals.arrays import raw_text_view, raw_tokens_view, words_view
     from signals.langid import identify
     from signals.ngrams import ngram_view
 
-    steps: dict[str, float] = {}
     built = build_families(["ccnet", *MINE], SignalConfig())
-
-    def clock(name: str, fn: Callable[[], object]) -> None:
-        start = time.process_time()
-        fn()
-        steps[name] = steps.get(name, 0.0) + time.process_time() - start
-
-    for texts in parts:
-        batch = TextBatch(texts)
-        clock("view: fastText LID", lambda b=batch: b.view("lid", identify))
-        clock("view: raw code points + lines", lambda b=batch: b.view("raw_text", raw_text_view))
-        clock("view: WordPunct token counts", lambda b=batch: b.view("raw_tokens", raw_tokens_view))
-        clock("view: normalized words", lambda b=batch: b.view("words", words_view))
-
-        def refine(b: TextBatch = batch) -> None:
-            grams = b.view("ngrams", ngram_view)
-            for n in range(2, 11):
-                grams.level(n)
-
-        clock("view: n-gram classes 2..10", refine)
-        for family in built:
-            clock(f"family: {family.name}", lambda f=family, b=batch: compute_families([f], b))
-    return list(steps.items())
+    steps: dict[str, list[float]] = {}
+    for run in range(repeat):
+        for texts in parts:
+            batch = TextBatch(texts)
+            grams = lambda b=batch: b.view("ngrams", ngram_view)  # noqa: E731
+            work: list[tuple[str, Callable[[], object]]] = [
+                ("view: fastText LID", lambda b=batch: b.view("lid", identify)),
+                ("view: raw code points + lines", lambda b=batch: b.view("raw_text", raw_text_view)),
+                ("view: WordPunct token counts", lambda b=batch: b.view("raw_tokens", raw_tokens_view)),
+                ("view: normalized words", lambda b=batch: b.view("words", words_view)),
+                ("view: word first occurrences", lambda b=batch: b.view("words", words_view).first),
+                ("view: n-gram classes 2..10", lambda g=grams: [g().level(n) for n in range(2, 11)]),
+                *((f"family: {f.name}", lambda f=f, b=batch: compute_families([f], b)) for f in built),
+            ]
+            for name, fn in work:
+                start = time.process_time()
+                fn()
+                spent = steps.setdefault(name, [0.0] * repeat)
+                spent[run] += time.process_time() - start
+    return [(name, statistics.median(times)) for name, times in steps.items()]
 
 
 def main() -> None:
@@ -167,9 +167,8 @@ def main() -> None:
           f"one core")
     signals.annotate(docs[:50], families=["ccnet", *MINE])  # warm up: tables, word lists, LID model
 
-    cases = [(name, [name], "en") for name in MINE] + [("ccnet", ["ccnet"], None),
+    cases = [(name, [name], "en") for name in MINE] + [("rps+extras", MINE, "en"), ("ccnet", ["ccnet"], None),
                                                         ("full set", ["ccnet", *MINE], None)]
-    print("rates per CPU-second of this process (wall-clock ratio in the last column)")
     print(f"{'family':<14}{'fast docs/s':>13}{'fast MB/s':>11}{'oracle docs/s':>15}{'oracle MB/s':>13}"
           f"{'fast/oracle':>13}{'(wall)':>9}")
     for label, families, language in cases:
@@ -184,8 +183,8 @@ def main() -> None:
         print(f"{label:<14}{len(docs) / f:>13.0f}{mb / f:>11.2f}{len(docs) / s:>15.0f}{mb / s:>13.2f}"
               f"{s / f:>12.1f}x{wall:>8.1f}x")
 
-    print("\nwhere the fast full set spends its CPU time (one pass):")
-    steps = view_breakdown(parts)
+    print(f"\nwhere the fast full set spends its CPU time (median of {args.repeat} passes):")
+    steps = view_breakdown(parts, args.repeat)
     total = sum(t for _, t in steps)
     for name, seconds in steps:
         print(f"  {name:<34}{seconds * 1000:>9.0f} ms {100 * seconds / total:>5.1f}%")
