@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import urllib.request
 
 import pytest
 
@@ -37,3 +39,27 @@ def shard_dir(tmp_path):
     write_wet(str(d / "fr.warc.wet.gz"), [(f"http://fr.org/{i}", t) for i, t in enumerate(make_docs("fr", 20))])
     write_jsonl(str(d / "mix.jsonl.gz"), [{"id": f"m{i}", "text": t} for i, t in enumerate(make_docs("en", 10, 100))])
     return d
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def s3_options(monkeypatch):
+    """A real S3-compatible server (moto's server mode) on a loopback port; fsspec storage options for it."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    endpoint = f"http://127.0.0.1:{port}"
+    yield {"endpoint_url": endpoint, "key": "testing", "secret": "testing"}
+    # moto keeps its buckets in process-wide state: forget them, so each test starts empty.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
+    server.stop()

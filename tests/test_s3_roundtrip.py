@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pyarrow.parquet as pq
 import pytest
 import s3fs
@@ -14,28 +12,8 @@ from schemas.config import AnnotateConfig, ClusterConfig
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-def test_annotate_reads_and_writes_s3(shard_dir, tmp_path, s3_endpoint):
-    options = {"endpoint_url": s3_endpoint, "key": "testing", "secret": "testing"}
+def test_annotate_reads_and_writes_s3(shard_dir, tmp_path, s3_options):
+    options = s3_options
     fs = s3fs.S3FileSystem(**options)
     fs.mkdir("corpus")
     for path in sorted(shard_dir.iterdir()):
