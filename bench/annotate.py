@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# The script's own folder comes first on sys.path; bench/select.py there would shadow the stdlib module.
+sys.path[0] = str(ROOT)
 
 from pipeline.annotate import annotate_shard, documents_table  # noqa: E402
 from pipeline.readers import ReadStats, read_documents  # noqa: E402
