@@ -8,6 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.annotate import run_annotate
+from pipeline.cluster import dask_client
 from pipeline.storage import filesystem, join
 from schemas.config import AnnotateConfig
 from schemas.job import JobConfig
@@ -35,17 +36,21 @@ def annotate_config(job: JobConfig) -> AnnotateConfig:
 
 
 def run_job(job: JobConfig) -> list[tuple[str, RunManifest]]:
-    """Run each configured stage; each stage reads the previous stage's output folder."""
-    done = []
-    print("== annotate", file=sys.stderr)
-    config = annotate_config(job)
-    done.append((config.output, run_annotate(config, job.cluster)))
-    if job.dedup is not None:
-        print("== dedup", file=sys.stderr)
-        done.append(run_dedup_stage(job))
-    if job.select is not None:
-        print("== select", file=sys.stderr)
-        done.append(run_select_stage(job))
+    """Run each configured stage on one cluster; each stage reads the previous stage's output folder."""
+    with dask_client(job.cluster) as client:
+        # Every stage connects to this cluster instead of starting its own.
+        cluster = job.cluster.model_copy(update={"scheduler": client.scheduler.address})
+        job = job.model_copy(update={"cluster": cluster})
+        done = []
+        print("== annotate", file=sys.stderr)
+        config = annotate_config(job)
+        done.append((config.output, run_annotate(config, job.cluster)))
+        if job.dedup is not None:
+            print("== dedup", file=sys.stderr)
+            done.append(run_dedup_stage(job))
+        if job.select is not None:
+            print("== select", file=sys.stderr)
+            done.append(run_select_stage(job))
     return done
 
 
