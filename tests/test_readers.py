@@ -67,6 +67,17 @@ def test_warc_extracts_main_text_and_counts_skips(tmp_path, gzip_records):
     assert stats.skipped == {"not_response:warcinfo": 1, "not_response:request": 2, "non_html": 1, "empty": 1}
 
 
+def test_warc_unknown_charset_is_detected_instead(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    pages = [("http://example.org/a", html_page("A", ARTICLE).encode("utf-8"), "text/html; charset=utf8mb4"),
+             ("http://example.fr/b", html_page("B", FRENCH, "fr").encode("utf-8"), "text/html; charset=no-such-codec")]
+    write_warc(str(path), pages)
+    docs, stats = read_all(path)
+    assert [d.url for d in docs] == ["http://example.org/a", "http://example.fr/b"]
+    assert ARTICLE[1] in docs[0].text and FRENCH[1] in docs[1].text  # 'è', 'â' decoded as UTF-8
+    assert stats.documents == 2 and stats.skipped == {"not_response:warcinfo": 1}
+
+
 def test_warc_offsets_locate_their_records(tmp_path):
     path = tmp_path / "a.warc.gz"
     pages = [(f"http://example.org/{i}", html_page(f"P{i}", [f"{ARTICLE[0]} {i}"]).encode(), "text/html")

@@ -6,6 +6,7 @@ shard streams in constant memory and a broken record can be located by its byte 
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -63,12 +64,15 @@ def iter_wet(stream: IO[bytes], shard_id: str, config: ReaderConfig, stats: Read
 
 
 def html_to_text(payload: bytes, charset: str | None, main_content: bool = True) -> str:
-    """Visible text of an HTML page (main content only by default), decoded with its charset."""
+    """Visible text of an HTML page (main content only by default), decoded with its charset.
+
+    A charset Python does not know (`utf8mb4`, `none`, typos) is ignored and the encoding detected,
+    rather than failing the whole shard on one record's header."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.encoding import bytes_to_str, detect_encoding
     from resiliparse.parse.html import HTMLTree
 
-    html = bytes_to_str(payload, charset or detect_encoding(payload), errors="replace")
+    html = bytes_to_str(payload, _known_codec(charset) or detect_encoding(payload), errors="replace")
     return extract_plain_text(HTMLTree.parse(html), main_content=main_content)
 
 
@@ -114,6 +118,16 @@ def _http_content_type(record) -> str:
 def _charset(content_type: str) -> str | None:
     match = _CHARSET.search(content_type)
     return match.group(1) if match else None
+
+
+def _known_codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
 
 
 def _document(record, shard_id: str, index: int, offset: int, text: str, content_type: str) -> Document:
