@@ -101,7 +101,11 @@ class Selection:
         """
         frame = frame.lazy()
         if check:
-            self.check(Catalog.build(dict(frame.collect_schema())))
+            columns = dict(frame.collect_schema())
+            self.check(Catalog.build(columns))
+            if lacking := sorted(self.dedup_flags() - set(columns)):
+                raise FilterError([f"dedup rules read {', '.join(lacking)}: join the dedup output on id first, "
+                                   "e.g. frame.join(pl.scan_parquet('dedup/*.parquet'), on='id', how='left')"])
         return frame.filter(self.keep())
 
 

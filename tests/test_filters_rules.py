@@ -6,7 +6,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from filters import Selection, all_of, any_of, col, dedup
+from filters import FilterError, Selection, all_of, any_of, col, dedup
 from filters.compile import document_truth
 from filters.funnel import chars_expr, funnel_frame
 from filters.rules import AllOf, Range
@@ -112,3 +112,6 @@ def test_apply_checks_names_against_the_frames_columns() -> None:
     with pytest.raises(ValueError, match="line-level"):
         Selection.of(col("lines").gt(0)).apply(FRAME)
     assert Selection.of(col("lang").eq("en")).apply(FRAME).collect()["id"].to_list() == ["a", "c", "d"]  # d: null
+    with pytest.raises(FilterError, match="dedup rules read fuzzy_keep: join the dedup output"):
+        Selection.of(dedup("fuzzy")).apply(FRAME)  # FRAME has `keep` only
+    assert Selection.of(dedup("all")).apply(FRAME).collect()["id"].to_list() == ["a", "c", "d"]  # c: null flag
