@@ -42,11 +42,6 @@ def decide(expr: pl.Expr, nulls: NullPolicy) -> pl.Expr:
     return expr.fill_null(nulls == "keep")
 
 
-def document_keep(rule: Rule, default: NullPolicy) -> pl.Expr:
-    """True where the document is kept: the rule with unknown decided by its policy, else `default`."""
-    return decide(document_truth(rule), rule.nulls or default)
-
-
 def _truth(rule: Rule, line_value: LineValue | None) -> pl.Expr:
     expr = _node(rule, line_value)
     return decide(expr, rule.nulls) if rule.nulls is not None else expr

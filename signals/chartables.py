@@ -8,7 +8,7 @@ character, whatever the Python version's Unicode database is. Built once per pro
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,18 +55,3 @@ def properties() -> np.ndarray:
     table[ord("A"):ord("Z") + 1] |= ASCII_ALPHA
     return table
 
-
-@cache
-def char_class(flag: int) -> str:
-    """A regex character-class body listing exactly the code points with `flag` (no surrogates).
-
-    Lets engines whose own `\\w`/`\\s` differ from Python's (Rust regex in polars, RE2) match
-    exactly what Python's `re` would.
-    """
-    codes = np.flatnonzero(properties() & flag)
-    codes = codes[(codes < 0xD800) | (codes > 0xDFFF)]
-    breaks = np.flatnonzero(np.diff(codes) != 1)
-    starts = np.concatenate([codes[:1], codes[breaks + 1]])
-    ends = np.concatenate([codes[breaks], codes[-1:]])
-    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}"
-                   for a, b in zip(starts, ends, strict=True))

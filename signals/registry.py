@@ -65,11 +65,6 @@ def register(name: str) -> Callable[[type[Family]], type[Family]]:
     return wrap
 
 
-def family_names() -> list[str]:
-    _load_builtin_families()
-    return list(_FAMILIES)
-
-
 def build_families(names: list[str] | tuple[str, ...] | None, config: SignalConfig) -> list[Family]:
     """Instantiate families by name (all when `names` is None), validating the names."""
     _load_builtin_families()

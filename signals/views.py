@@ -47,13 +47,6 @@ def normalized_view(batch: TextBatch) -> list[str]:
     return [normalize(t) for t in batch.texts]
 
 
-def normalized_words_view(batch: TextBatch) -> list[list[str]]:
-    return [n.split() for n in batch.view("normalized", normalized_view)]
-
-
 def raw_words_view(batch: TextBatch) -> list[list[str]]:
     return [raw_words(t) for t in batch.texts]
 
-
-def lines_view(batch: TextBatch) -> list[list[str]]:
-    return [split_lines(t) for t in batch.texts]
