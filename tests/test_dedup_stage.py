@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dedup_data import make_corpus, write_annotated  # noqa: E402
 
 from pipeline.dedup.components import union_find  # noqa: E402
-from pipeline.dedup.lsh import optimal_bands  # noqa: E402
+from pipeline.dedup.lsh import FN_WEIGHT, candidate_probability, optimal_bands  # noqa: E402
 from pipeline.dedup.run import run_dedup  # noqa: E402
 from schemas.config import ClusterConfig  # noqa: E402
 from schemas.dedup import DEDUP_SCHEMA, DedupConfig  # noqa: E402
@@ -40,6 +40,13 @@ def test_lsh_parameters_follow_datasketch_rule():
     for threshold in (0.5, 0.7, 0.8, 0.9):
         assert optimal_bands(threshold, 128) == _optimal_param(threshold, 128, 0.5, 0.5)
     assert optimal_bands(0.8, 128) == (9, 13)
+
+
+def test_recall_weighted_bands_make_a_pair_at_the_threshold_a_candidate_about_95_percent_of_the_time():
+    bands, rows = optimal_bands(0.8, 128, 1 - FN_WEIGHT, FN_WEIGHT)
+    assert (bands, rows) == (16, 8)
+    assert candidate_probability(0.8, bands, rows) == pytest.approx(0.947, abs=5e-4)
+    assert candidate_probability(0.8, 9, 13) == pytest.approx(0.399, abs=5e-4)
 
 
 def test_output_schema_and_flags(annotated):
