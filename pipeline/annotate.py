@@ -149,6 +149,7 @@ def run_annotate(config: AnnotateConfig, cluster: ClusterConfig, quiet: bool = F
     pending = [t for t in tasks if previous[t.shard_id] is None]
     if not quiet and len(pending) < len(tasks):
         print(f"resume: {len(tasks) - len(pending)} of {len(tasks)} shards already complete", file=sys.stderr)
+
     def task_failed(task: ShardTask, exc: BaseException) -> dict:
         return ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="error",
                            config_hash=config_hash, error=f"{task.input}: task failed: {type(exc).__name__}: {exc}"

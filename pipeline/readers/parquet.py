@@ -37,7 +37,7 @@ def iter_parquet(stream: IO[bytes], shard_id: str, config: ReaderConfig, stats: 
             yield Document(
                 id=str(source_id) if source_id is not None else f"{shard_id}/{index}",
                 text=text,
-                url=url,
+                url=str(url) if url is not None else None,
                 offset=index,
                 content_type="text/plain",
             )
