@@ -210,7 +210,12 @@ def run_select(config: SelectConfig, cluster: ClusterConfig | None, selection: S
         fresh = [select_shard(t, *args) for t in tqdm(pending, desc="select", unit="shard", file=sys.stderr,
                                                        disable=quiet)]
     else:
-        fresh = run_on_dask(select_shard, pending, cluster, *args, desc="select", quiet=quiet)
+        def task_failed(task: ShardTask, exc: BaseException) -> dict:
+            report = ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="error",
+                                 config_hash=digest, error=f"{task.input}: task failed: {type(exc).__name__}: {exc}")
+            return {**report.model_dump(), "funnel": Funnel().model_dump()}
+
+        fresh = run_on_dask(select_shard, pending, cluster, *args, desc="select", quiet=quiet, on_error=task_failed)
     by_shard = {r["shard"]: (ShardReport.model_validate(r), Funnel.model_validate(r["funnel"])) for r in fresh}
     results = [previous[t.shard_id] or by_shard[t.shard_id] for t in tasks]
     funnel = Funnel()
