@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 def square_or_die(x: int) -> dict:
     if x == 3:
-        os._exit(17)  # the worker process dies mid-task, as an OOM kill would do
+        time.sleep(0.5)  # mid-task, after the worker has reported the tasks it finished before
+        os._exit(17)  # the worker process dies, as an OOM kill would do
     return {"value": x * x, "rows_written": 1}
 
 
