@@ -23,6 +23,24 @@ def annotate_cmd(inputs: str, out: str) -> list[str]:
             "--signals", "ccnet", "--batch-size", "1"]
 
 
+def finished_markers(folder: str) -> list[str]:
+    """Completion markers in place (a marker being written has a hidden temporary name)."""
+    if not os.path.isdir(folder):
+        return []
+    return [m for m in os.listdir(folder) if m.endswith(".json") and not m.startswith(".")]
+
+
+def wait_until_group_is_gone(pgid: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"processes of group {pgid} outlived SIGKILL")
+
+
 def shard_tables(out: str) -> dict[str, object]:
     return {n: pq.read_table(os.path.join(out, n)) for n in sorted(os.listdir(out)) if n.endswith(".parquet")}
 
@@ -42,12 +60,13 @@ def test_killed_job_resumes_to_the_clean_result(tmp_path):
     markers = os.path.join(resumed, "_shards")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if os.path.isdir(markers) and len(os.listdir(markers)) >= 2:
+        if len(finished_markers(markers)) >= 2:
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_at_kill = len([m for m in os.listdir(markers) if m.endswith(".json") and not m.startswith(".")])
+    wait_until_group_is_gone(proc.pid)  # no worker may still be finishing a shard
+    done_at_kill = len(finished_markers(markers))
     assert 2 <= done_at_kill < N_SHARDS, f"the job was not killed part-way ({done_at_kill} of {N_SHARDS} done)"
     # Whatever was finished is complete; what was in flight exists only under a temporary name.
     for name, table in shard_tables(resumed).items():
