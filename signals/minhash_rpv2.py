@@ -21,6 +21,7 @@ import numpy as np
 
 MERSENNE = np.uint64((1 << 61) - 1)
 LOW32 = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(61)
 _BLOCK = 256  # shingles per block: block x num_perm uint64 stays in L2
 
 
@@ -59,19 +60,25 @@ def shingle_hashes(normalized: str, n: int) -> np.ndarray | None:
     return np.ascontiguousarray(first4).view("<u4").ravel().astype(np.uint64)
 
 
-def _permuted_min(hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """out[k] = min over hashes of ((h*a[k] + b[k]) mod p) & 0xFFFFFFFF (bit-exact, in place)."""
+def _permuted_min(hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray,
+                  x: np.ndarray, y: np.ndarray) -> None:
+    """out[k] = min over hashes of ((h*a[k] + b[k]) mod p) & 0xFFFFFFFF (bit-exact, in place).
+
+    x and y are (_BLOCK, num_perm) uint64 scratch buffers, reused across calls: fresh arrays of
+    this size come from mmap and pay page faults on every block.
+    """
     for start in range(0, len(hashes), _BLOCK):
         h = hashes[start:start + _BLOCK, None]
-        x = h * a
-        x += b
-        y = x & MERSENNE
-        x >>= np.uint64(61)
-        y += x                      # y = x mod p, or y in [p, p + 7) needing one subtraction
-        if y.max() >= MERSENNE:     # rare: subtract p where needed (p's low 32 bits are 2**32 - 1)
-            y = np.where(y >= MERSENNE, y - MERSENNE, y)
-        y &= LOW32
-        np.minimum(out, y.min(axis=0), out=out)
+        xs, ys = x[:len(h)], y[:len(h)]
+        np.multiply(h, a, out=xs)
+        xs += b
+        np.bitwise_and(xs, MERSENNE, out=ys)
+        xs >>= _SHIFT
+        ys += xs                    # ys = x mod p, or ys in [p, p + 7) needing one subtraction
+        if ys.max() >= MERSENNE:    # rare: subtract p where needed (p's low 32 bits are 2**32 - 1)
+            np.subtract(ys, MERSENNE, out=ys, where=ys >= MERSENNE)
+        ys &= LOW32
+        np.minimum(out, ys.min(axis=0), out=out)
 
 
 def signatures(normalized: list[str], n: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +86,12 @@ def signatures(normalized: list[str], n: int, num_perm: int, seed: int) -> tuple
     a, b = permutations(num_perm, seed)
     sigs = np.full((len(normalized), num_perm), LOW32, dtype=np.uint64)
     valid = np.zeros(len(normalized), dtype=bool)
+    x = np.empty((_BLOCK, num_perm), dtype=np.uint64)
+    y = np.empty_like(x)
     for i, text in enumerate(normalized):
         hashes = shingle_hashes(text, n)
         if hashes is None:
             continue
         valid[i] = True
-        _permuted_min(hashes, a, b, sigs[i])
+        _permuted_min(hashes, a, b, sigs[i], x, y)
     return sigs.astype(np.uint32), valid

@@ -74,7 +74,8 @@ def test_rpv2_mersenne_reduction_handles_the_boundary_case():
     a = np.array([1, 2**61 - 2, 12345], dtype=np.uint64)
     b = np.array([p - 1, 7, 2**60], dtype=np.uint64)
     out = np.full(3, minhash_rpv2.LOW32)
-    minhash_rpv2._permuted_min(h, a, b, out)
+    scratch = np.empty((minhash_rpv2._BLOCK, 3), np.uint64), np.empty((minhash_rpv2._BLOCK, 3), np.uint64)
+    minhash_rpv2._permuted_min(h, a, b, out, *scratch)
     with np.errstate(over="ignore"):
         reference = (((h[:, None] * a + b) % np.uint64(p)) & minhash_rpv2.LOW32).min(axis=0)
     assert out.tolist() == reference.tolist()
