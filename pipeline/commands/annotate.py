@@ -7,6 +7,7 @@ import argparse
 from pipeline.annotate import run_annotate
 from pipeline.commands.common import (
     add_cluster_options,
+    add_input_options,
     cluster_from_args,
     parse_key_values,
     parse_storage_options,
@@ -21,11 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "signal families and write one annotated Parquet file per shard.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="shard files, folders or globs")
     p.add_argument("-o", "--output", required=True, help="output folder (local or s3://)")
-    p.add_argument("--format", default="auto", choices=["auto", "warc", "wet", "jsonl", "parquet"],
-                   help="input format (default: from the file name)")
+    add_input_options(p)
     p.add_argument("--signals", help="comma-separated signal families (default: all; see `assay signals`)")
     p.add_argument("--language", help="force the language of language-dependent signals")
-    p.add_argument("--text-field", default="text", help="JSONL/Parquet text field (default: text)")
     p.add_argument("--id-field", default="id", help="JSONL/Parquet id field, if present (default: id)")
     p.add_argument("--url-field", default="url", help="JSONL/Parquet url field, if present (default: url)")
     p.add_argument("--batch-size", type=int, default=2000, help="documents per batch / row group")

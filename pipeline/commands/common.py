@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import get_args
 
-from schemas.config import ClusterConfig
+from schemas.config import ClusterConfig, InputFormat
 from schemas.manifest import RunManifest
 
 
@@ -15,6 +16,19 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
     group.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786); "
                                            "default: start a LocalCluster")
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """--format and --text-field: how input shards are read."""
+    parser.add_argument("--format", default="auto", choices=list(get_args(InputFormat)),
+                        help="input format (default: from the file name)")
+    parser.add_argument("--text-field", default="text", help="JSONL/Parquet text field (default: text)")
+
+
+def require_local_output(path: str, why: str = "") -> None:
+    """Refuse a remote --output path (for writers that only write local files)."""
+    if "://" in path:
+        raise ValueError("--output must be a local path" + (f" ({why})" if why else ""))
 
 
 def cluster_from_args(args: argparse.Namespace) -> ClusterConfig:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from pipeline.commands.common import add_input_options, require_local_output
 from pipeline.dsir import fit_dsir
 from schemas.config import ReaderConfig
 from signals.dsir import DEFAULT_BUCKETS, DEFAULT_SEED
@@ -24,15 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="model file to write (local .npz path)")
     p.add_argument("--buckets", type=int, default=DEFAULT_BUCKETS, help=f"hash buckets (default {DEFAULT_BUCKETS})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"xxhash seed (default {DEFAULT_SEED})")
-    p.add_argument("--format", default="auto", choices=["auto", "warc", "wet", "jsonl", "parquet"],
-                   help="input format (default: from the file name)")
-    p.add_argument("--text-field", default="text", help="JSONL/Parquet text field (default: text)")
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if "://" in args.output:
-        raise ValueError("--output must be a local path")
+    require_local_output(args.output)
     if args.buckets < 1:
         raise ValueError("--buckets must be positive")
     model, info = fit_dsir(args.target, args.source, args.buckets, args.seed,

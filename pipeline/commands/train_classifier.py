@@ -7,6 +7,7 @@ import os
 import random
 import sys
 
+from pipeline.commands.common import add_input_options, require_local_output
 from pipeline.texts import iter_texts
 from schemas.config import ReaderConfig
 from signals.classifier import CC_LABEL, balanced_training_lines, sample, train
@@ -31,15 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, help="fastText training threads (default: fastText's; 1 = reproducible)")
     p.add_argument("--epoch", type=int, help="fastText epochs (default: fastText's, 5; raise it for small corpora)")
     p.add_argument("--lr", type=float, help="fastText learning rate (default: fastText's, 0.1)")
-    p.add_argument("--format", default="auto", choices=["auto", "warc", "wet", "jsonl", "parquet"],
-                   help="input format (default: from the file name)")
-    p.add_argument("--text-field", default="text", help="JSONL/Parquet text field (default: text)")
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if "://" in args.output:
-        raise ValueError("--output must be a local path (fastText writes local files)")
+    require_local_output(args.output, "fastText writes local files")
     if args.label.startswith("__label__") or args.label == CC_LABEL.removeprefix("__label__"):
         raise ValueError(f"--label is the bare name of the positive class and cannot be 'cc' (got {args.label!r})")
     reader = ReaderConfig(format=args.format, text_field=args.text_field)
