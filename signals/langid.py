@@ -1,22 +1,40 @@
-"""Language identification with fastText lid.176 (the ccnet_language signal)."""
+"""Language identification with fastText lid.176 (the ccnet_language signal).
+
+Predictions come from signals/fasttext_predict.py, which computes fastText's own answer (label and
+float32 probability, bit for bit) for the whole batch in one compiled pass; tests/test_fasttext_predict.py
+checks it against fastText's `predict` on the shipped sample and on random Unicode.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from signals.batch import TextBatch
-from signals.models import fasttext_model, lid176_path
+from signals.models import lid176_path
 
 _PREFIX = "__label__"
 
 
-def identify(batch: TextBatch) -> tuple[list[str], np.ndarray]:
+@functools.cache
+def lid176_predictor():
+    """The batched predictor for lid.176, built once per process."""
+    from signals.fasttext_format import read_model
+    from signals.fasttext_predict import BatchPredictor
+
+    return BatchPredictor(read_model(lid176_path()))
+
+
+def identify_texts(texts: list[str]) -> tuple[list[str | None], np.ndarray]:
     """Top-1 language and its probability for each text, newlines replaced by spaces."""
-    if not batch.texts:
+    if not texts:
         return [], np.zeros(0, dtype=np.float32)
-    model = fasttext_model(lid176_path())
-    inputs = [t.replace("\n", " ") for t in batch.texts]
-    labels, probs = model.predict(inputs, k=1)
-    langs = [lab[0][len(_PREFIX):] if lab else None for lab in labels]
-    scores = np.array([p[0] if len(p) else np.nan for p in probs], dtype=np.float32)
+    labels, scores = lid176_predictor().predict(texts)  # newlines separate tokens like spaces there
+    langs = [lab[len(_PREFIX):] if lab is not None else None for lab in labels]
     return langs, scores
+
+
+def identify(batch: TextBatch) -> tuple[list[str | None], np.ndarray]:
+    """identify_texts over a batch (the shared `lid` view)."""
+    return identify_texts(batch.texts)
