@@ -3,9 +3,9 @@
 For each family (rps_doc, rps_lines, assay_extras, ccnet) and for the full set (all four; the
 language of rps_doc's stop words and bad words then comes from ccnet's fastText LID, computed once),
 prints documents/s and MB/s of UTF-8 text for `fast` (signals.annotate) and for `oracle`
-(tests/oracle_signals.py one document at a time; for ccnet and the full set it runs the same ccnet
-family, so LID costs the same on both sides), the median of --repeat interleaved runs, and
-fast/oracle. Per-family runs and `rps+extras` (the three families together) force language "en"
+(one document at a time: tests/oracle_signals.py, and fastText's own `predict` for ccnet's
+language ID), the median of --repeat interleaved runs, and fast/oracle. Then the same full-set
+rate as a share of `text.lower().split()` on the same text, a machine-speed yardstick. Per-family runs and `rps+extras` (the three families together) force language "en"
 (no LID). Rates are per CPU-second of this process (the machine may be shared); the last column
 is the wall-clock ratio. Then the CPU time of each shared view and of each family's own work on
 the full set, and with --profile the top functions under cProfile.
@@ -44,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 import signals  # noqa: E402
 from schemas.config import SignalConfig  # noqa: E402
 from signals.batch import TextBatch  # noqa: E402
+from signals.ccnet import count_lines  # noqa: E402
+from signals.models import fasttext_model, lid176_path  # noqa: E402
 from signals.registry import build_families, compute_families  # noqa: E402
 from signals.wordlists import bad_words, stop_words  # noqa: E402
 from tests import oracle_signals as oracle  # noqa: E402
@@ -89,17 +91,20 @@ def run_fast(families: list[str], language: str | None) -> Callable[[list[str]],
 
 
 def run_oracle(families: list[str], language: str | None) -> Callable[[list[str]], object]:
-    ccnet = build_families(["ccnet"], SignalConfig(language=language)) if "ccnet" in families else []
+    """The plain reference, one document at a time: fastText's own predict for ccnet's language ID
+    (plus length and lines), tests/oracle_signals.py for the rest."""
+    lid = fasttext_model(lid176_path()) if "ccnet" in families else None
 
     def run(texts: list[str]) -> object:
-        langs: list[str | None] = [language] * len(texts)
-        if ccnet:
-            table = compute_families(ccnet, TextBatch(texts, None, language))
-            if language is None:
-                langs = table.column("ccnet_language").to_pylist()
         rows = []
-        for text, lang in zip(texts, langs, strict=True):
+        for text in texts:
             row: dict = {}
+            lang = language
+            if lid is not None:
+                labels, probs = lid.predict(text.replace("\n", " "), k=1)
+                row.update(ccnet_length=len(text), ccnet_nlines=count_lines(text), ccnet_language=labels[0][9:],
+                           ccnet_language_score=float(probs[0]))
+                lang = lang or row["ccnet_language"]
             if "rps_doc" in families:
                 row.update(oracle.rps_doc(text, lang, stop_words(lang), bad_words(lang)))
             if "rps_lines" in families:
@@ -110,6 +115,17 @@ def run_oracle(families: list[str], language: str | None) -> Callable[[list[str]
         return rows
 
     return run
+
+
+def yardstick(docs: list[str], repeat: int) -> float:
+    """Median CPU seconds of `text.lower().split()` over the documents: a machine-speed reference."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        for d in docs:
+            d.lower().split()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
 
 
 def timed(fn: Callable[[list[str]], object], parts: list[list[str]]) -> tuple[float, float]:
@@ -135,7 +151,7 @@ def view_breakdown(parts: list[list[str]], repeat: int) -> list[tuple[str, float
             batch = TextBatch(texts)
             grams = lambda b=batch: b.view("ngrams", ngram_view)  # noqa: E731
             work: list[tuple[str, Callable[[], object]]] = [
-                ("view: fastText LID", lambda b=batch: b.view("lid", identify)),
+                ("view: lid.176 language ID", lambda b=batch: b.view("lid", identify)),
                 ("view: raw code points + lines", lambda b=batch: b.view("raw_text", raw_text_view)),
                 ("view: WordPunct token counts", lambda b=batch: b.view("raw_tokens", raw_tokens_view)),
                 ("view: normalized words", lambda b=batch: b.view("words", words_view)),
@@ -182,6 +198,11 @@ def main() -> None:
         wall = statistics.median(t[1] for t in t_slow) / statistics.median(t[1] for t in t_fast)
         print(f"{label:<14}{len(docs) / f:>13.0f}{mb / f:>11.2f}{len(docs) / s:>15.0f}{mb / s:>13.2f}"
               f"{s / f:>12.1f}x{wall:>8.1f}x")
+        if label == "full set":
+            full = f
+    stick = yardstick(docs, args.repeat)
+    print(f"\nyardstick text.lower().split(): {mb / stick:.1f} MB/s; the full set runs at "
+          f"{100 * stick / full:.1f}% of it (10 MB/s on a machine where the yardstick runs at 100 MB/s is 10%)")
 
     print(f"\nwhere the fast full set spends its CPU time (median of {args.repeat} passes):")
     steps = view_breakdown(parts, args.repeat)
