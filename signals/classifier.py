@@ -14,7 +14,7 @@ import random
 import tempfile
 from collections.abc import Iterable, Sequence
 
-import numpy as np
+from signals.models import Top1
 
 CC_LABEL = "__label__cc"
 
@@ -81,8 +81,8 @@ def train(lines: Sequence[str], output: str, seed: int = 0, threads: int | None 
     return {"examples": len(lines), "labels": list(model.get_labels()), "words": len(model.get_words())}
 
 
-def predict_scores(model, texts: Sequence[str]) -> list[float | None]:
-    """Quality score per raw text; predicts on a list (works under NumPy 2).
+def predict_scores(top1: Top1, texts: Sequence[str]) -> list[float | None]:
+    """Quality score per raw text, from a model's top-1 predictions (signals.models.fasttext_top1).
 
     None for an empty text only: a whitespace-only text is scored on "" (as RedPajama-V2 does).
     """
@@ -91,8 +91,7 @@ def predict_scores(model, texts: Sequence[str]) -> list[float | None]:
     out: list[float | None] = [None] * len(texts)
     if not todo:
         return out
-    labels, probs = model.predict([prepared[i] for i in todo], k=1)
-    for i, label, prob in zip(todo, labels, probs, strict=True):
-        p = float(np.asarray(prob).reshape(-1)[0])
-        out[i] = round(1.0 - p if label[0] == CC_LABEL else p, 8)
+    labels, probs = top1([prepared[i] for i in todo])
+    for i, label, prob in zip(todo, labels, probs.tolist(), strict=True):
+        out[i] = round(1.0 - prob if label == CC_LABEL else prob, 8)
     return out

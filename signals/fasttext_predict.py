@@ -1,4 +1,4 @@
-"""Top-1 label and probability of a hierarchical-softmax fastText classifier (lid.176) for a whole batch.
+"""Top-1 label and probability of a fastText classifier (lid.176, quality classifiers) for a whole batch.
 
 The same answer fastText's `predict(text, k=1)` gives, bit for bit, at a fraction of the cost:
 - tokens are the runs of bytes between ' ' \\t \\n \\v \\f \\r \\0 (fastText's `readWord`, with the
@@ -10,10 +10,11 @@ The same answer fastText's `predict(text, k=1)` gives, bit for bit, at a fractio
 - the hidden vector is the float32 sum of the rows in input order (EOS last) times float32(1/n),
   as `Model::computeHidden`; the prediction walks the Huffman tree depth-first with fastText's
   pruning and tie rule, in fastText's float32/float64 mix (`HierarchicalSoftmaxLoss::dfs`), and
-  the probability is `expf` of the best path score. `math.exp`/`math.log` compile to the same C
-  library calls fastText makes.
-Only what lid.176 needs is implemented (supervised, hs loss, word n-grams 1, dense output
-matrix); `supports` tells, and callers fall back to fastText itself for anything else.
+  the probability is `expf` of the best path score; a softmax model's probabilities are
+  SoftmaxLoss::computeOutput's, its score `std_log(p)` as in Loss::findKBest. `math.exp` and
+  `math.log` compile to the same C library calls fastText makes.
+Supervised models with hs or softmax loss, word n-grams 1 and a dense output matrix are
+implemented; `supports` tells, and callers fall back to fastText itself for anything else.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def supports(model: FastTextModel) -> str | None:
     """Why the batched predictor cannot run `model` (None when it can)."""
     if model.model != "supervised":
         return f"a {model.model} model has no labels to predict"
-    if model.loss != "hs":
-        return f"loss {model.loss} (only hierarchical softmax is implemented)"
+    if model.loss not in ("hs", "softmax"):
+        return f"loss {model.loss} (only hierarchical softmax and softmax are implemented)"
     if model.word_ngrams != 1:
         return f"word n-grams {model.word_ngrams} (only 1 is implemented)"
     if model.quantized_output:
@@ -217,7 +218,38 @@ def _top1(hidden, output, left, right, n_labels, stack_node, stack_score):
 
 
 @numba.njit(cache=True)
-def _predict(buf, doc_start, rows, output, left, right, n_labels,
+def _softmax_top1(hidden, output, n_labels):
+    """SoftmaxLoss::computeOutput then Loss::findKBest with k=1 and threshold 0: (label, std_log(p))."""
+    dim = len(hidden)
+    logits = np.empty(n_labels, dtype=np.float32)
+    for i in range(n_labels):
+        f = np.float32(0.0)
+        for j in range(dim):
+            f = np.float32(f + np.float32(output[i, j] * hidden[j]))
+        logits[i] = f
+    top = logits[0]
+    for i in range(n_labels):
+        top = max(logits[i], top)
+    z = np.float32(0.0)
+    for i in range(n_labels):
+        logits[i] = np.float32(math.exp(np.float64(np.float32(logits[i] - top))))  # C's double exp
+        z = np.float32(z + logits[i])
+    best = -1
+    best_score = np.float32(0.0)
+    for i in range(n_labels):
+        p = np.float32(logits[i] / z)
+        if p < 0.0:
+            continue
+        score = _std_log(p)
+        if best >= 0 and score < best_score:
+            continue
+        best = i
+        best_score = score
+    return best, best_score
+
+
+@numba.njit(cache=True)
+def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
              word_slots, word_bytes, word_start, eos_id, minn, maxn, bucket, nwords, pruneidx_size, prune_map,
              label_prefix, eos_token,
              slots, e_hash, e_bstart, e_blen, e_istart, e_ilen, arena_bytes, arena_ids, state,
@@ -311,7 +343,10 @@ def _predict(buf, doc_start, rows, output, left, right, n_labels,
         scale = np.float32(1.0 / n_inputs)
         for j in range(dim):
             hidden[j] = np.float32(hidden[j] * scale)
-        node, score = _top1(hidden, output, left, right, n_labels, stack_node, stack_score)
+        if softmax:
+            node, score = _softmax_top1(hidden, output, n_labels)
+        else:
+            node, score = _top1(hidden, output, left, right, n_labels, stack_node, stack_score)
         out_label[d] = node
         out_prob[d] = math.exp(score)
 
@@ -360,7 +395,8 @@ class BatchPredictor:
         n = len(doc_start) - 1
         out_label = np.empty(n, dtype=np.int32)
         out_prob = np.empty(n, dtype=np.float32)
-        _predict(buf, doc_start, self.rows, self.output, self.left, self.right, len(self.labels),
+        _predict(buf, doc_start, self.rows, self.output, self.model.loss == "softmax", self.left, self.right,
+                 len(self.labels),
                  self.word_slots, self.word_bytes, self.word_start, self.eos_id, self.model.minn,
                  self.model.maxn, self.model.bucket, self.model.nwords, self.model.pruneidx_size, self.prune_map,
                  self.label_prefix, self.eos_token,

@@ -7,30 +7,19 @@ checks it against fastText's `predict` on the shipped sample and on random Unico
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from signals.batch import TextBatch
-from signals.models import lid176_path
+from signals.models import fasttext_top1, lid176_path
 
 _PREFIX = "__label__"
-
-
-@functools.cache
-def lid176_predictor():
-    """The batched predictor for lid.176, built once per process."""
-    from signals.fasttext_format import read_model
-    from signals.fasttext_predict import BatchPredictor
-
-    return BatchPredictor(read_model(lid176_path()))
 
 
 def identify_texts(texts: list[str]) -> tuple[list[str | None], np.ndarray]:
     """Top-1 language and its probability for each text, newlines replaced by spaces."""
     if not texts:
         return [], np.zeros(0, dtype=np.float32)
-    labels, scores = lid176_predictor().predict(texts)  # newlines separate tokens like spaces there
+    labels, scores = fasttext_top1(lid176_path())(texts)  # there newlines separate tokens like spaces
     langs = [lab[len(_PREFIX):] if lab is not None else None for lab in labels]
     return langs, scores
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 from signals.batch import TextBatch
 from signals.classifier import predict_scores
 from signals.dsir import dsir_model
-from signals.models import fasttext_model
+from signals.models import fasttext_top1
 from signals.registry import Family, Signal, register
 from signals.views import raw_words_view
 
@@ -88,7 +88,7 @@ class ML(Family):
     def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
         out: dict[str, pa.Array] = {}
         for name, path in sorted(self.config.classifiers.items()):
-            models = models_per_document(path, batch, fasttext_model)
+            models = models_per_document(path, batch, fasttext_top1)
             scores: list[float | None] = [None] * len(batch)
             for model in {id(m): m for m in models if m is not None}.values():
                 rows = [i for i, m in enumerate(models) if m is model]

@@ -5,6 +5,11 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+from collections.abc import Callable
+
+import numpy as np
+
+Top1 = Callable[[list[str]], tuple[list[str | None], np.ndarray]]
 
 
 @functools.cache
@@ -16,6 +21,34 @@ def fasttext_model(path: str):
     if not os.path.exists(path):
         raise FileNotFoundError(f"fastText model not found: {path}")
     return fasttext.load_model(path)
+
+
+@functools.cache
+def fasttext_top1(path: str) -> Top1:
+    """Top-1 (label, float32 probability) per text for the fastText model at `path`, loaded once per process.
+
+    The batched predictor (signals/fasttext_predict.py) when it implements the model, which gives
+    fastText's answers bit for bit; fastText's own `predict` otherwise. Texts must hold no newline.
+    """
+    from signals.fasttext_format import FastTextFormatError, read_model
+    from signals.fasttext_predict import BatchPredictor, supports
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"fastText model not found: {path}")
+    try:
+        parsed = read_model(path)
+    except FastTextFormatError:
+        parsed = None
+    if parsed is not None and supports(parsed) is None:
+        return BatchPredictor(parsed).predict
+    model = fasttext_model(path)
+
+    def predict(texts: list[str]) -> tuple[list[str | None], np.ndarray]:
+        labels, probs = model.predict(list(texts), k=1)
+        return ([lab[0] if len(lab) else None for lab in labels],
+                np.array([p[0] if len(p) else np.nan for p in probs], dtype=np.float32))
+
+    return predict
 
 
 def lid176_path() -> str:

@@ -15,8 +15,9 @@ import signals
 from pipeline.cli import main
 from schemas.config import SignalConfig
 from signals.classifier import CC_LABEL, balanced_training_lines, classifier_text, predict_scores, sample
+from signals.fasttext_predict import BatchPredictor
 from signals.ml import ML
-from signals.models import fasttext_model
+from signals.models import fasttext_model, fasttext_top1
 
 SAMPLE = Path(__file__).parent / "data" / "sample" / "texts" / "en"
 
@@ -82,9 +83,11 @@ def test_score_formula_on_the_models_own_predictions(trained):
     labels, probs = model.predict([classifier_text(t) for t in texts], k=1)
     assert {label[0] for label in labels} == {"__label__hq", CC_LABEL}  # both branches exercised
     expected = [1 - float(p[0]) if label[0] == CC_LABEL else float(p[0]) for label, p in zip(labels, probs, strict=True)]
-    assert predict_scores(model, texts) == pytest.approx(expected, abs=1e-7)
+    top1 = fasttext_top1(model_path)
+    assert isinstance(top1.__self__, BatchPredictor)  # softmax, no word n-grams: the batched path
+    assert predict_scores(top1, texts) == [round(e, 8) for e in expected]  # fastText's answers exactly
     # an empty text has no score; a whitespace-only one is scored on "" like RedPajama-V2
-    empty = predict_scores(model, ["", " \n "])
+    empty = predict_scores(top1, ["", " \n "])
     assert empty[0] is None and isinstance(empty[1], float)
 
 

@@ -1,8 +1,9 @@
 """The batched fastText predictor gives fastText's own label and float32 probability, bit for bit.
 
 Checked against fastText's `predict` on lid.176 (shipped sample texts, hand-made edge cases,
-hypothesis-generated Unicode, a cache too small to hold the batch) and on hierarchical-softmax
-models the test trains itself (dense .bin, and quantized .ftz with pruned buckets and norms).
+hypothesis-generated Unicode, a cache too small to hold the batch) and on models the test trains
+itself: hierarchical softmax (dense .bin; quantized .ftz with pruned buckets and norms) and the
+softmax quality-classifier recipe.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from signals import classifier
 from signals.fasttext_format import FastTextFormatError, read_model
 from signals.fasttext_predict import BatchPredictor, huffman_tree, supports
-from signals.langid import identify_texts, lid176_predictor
-from signals.models import fasttext_model, lid176_path
+from signals.langid import identify_texts
+from signals.models import fasttext_model, fasttext_top1, lid176_path
 
 SAMPLE_TEXTS = Path(__file__).parent / "data" / "sample" / "texts"
 
@@ -61,6 +63,12 @@ def assert_same_as_fasttext(predictor: BatchPredictor, model, texts: list[str]) 
 @pytest.fixture(scope="module")
 def lid_fasttext():
     return fasttext_model(lid176_path())
+
+
+def lid176_predictor() -> BatchPredictor:
+    top1 = fasttext_top1(lid176_path())
+    assert isinstance(top1.__self__, BatchPredictor)  # what ccnet_language runs on
+    return top1.__self__
 
 
 def test_lid176_file_is_read_as_fasttext_sees_it(lid_fasttext) -> None:
@@ -147,26 +155,41 @@ def trained(tmp_path_factory):
     model.quantize(input=str(train), qnorm=True, cutoff=2000, retrain=False, thread=1, verbose=0)
     quant = tmp / "model.ftz"
     model.save_model(str(quant))
-    return dense, quant
+    lines = train.read_text(encoding="utf-8").splitlines()
+    softmax = tmp / "softmax.bin"  # the quality-classifier recipe: fastText's default hyperparameters
+    classifier.train(lines, str(softmax), seed=1, threads=1)
+    bigrams = tmp / "bigrams.bin"
+    classifier.train(lines, str(bigrams), seed=1, threads=1, wordNgrams=2, epoch=1)
+    return {"dense": dense, "quantized": quant, "softmax": softmax, "bigrams": bigrams}
 
 
-@pytest.mark.parametrize("kind", ["dense", "quantized"])
+@pytest.mark.parametrize("kind", ["dense", "quantized", "softmax"])
 def test_models_trained_here_bit_for_bit(trained, kind: str) -> None:
-    path = str(trained[0] if kind == "dense" else trained[1])
+    path = str(trained[kind])
     model = read_model(path)
     assert model.quantized == (kind == "quantized")
     assert (model.pruneidx_size > 0) == (kind == "quantized")
+    assert model.loss == ("softmax" if kind == "softmax" else "hs")
     reference = fasttext_model(path)
     assert len(reference.get_labels()) >= 5
     assert_same_as_fasttext(BatchPredictor(model), reference, sample_documents() + EDGE_CASES)
 
 
+def test_models_it_does_not_implement_go_to_fasttext(trained) -> None:
+    path = str(trained["bigrams"])
+    assert "word n-grams 2" in supports(read_model(path))
+    texts = [t.replace("\n", " ") for t in sample_documents()[:50]]
+    labels, probs = fasttext_top1(path)(texts)
+    want_labels, want_probs = fasttext_answers(fasttext_model(path), texts)
+    assert labels == want_labels and probs.tobytes() == want_probs.tobytes()
+
+
 def test_unsupported_models_and_broken_files_are_refused(tmp_path: Path) -> None:
     model = read_model(lid176_path())
-    softmax = type(model)(**{**model.__dict__, "loss": "softmax"})
-    assert "hierarchical softmax" in supports(softmax)
+    negative_sampling = type(model)(**{**model.__dict__, "loss": "ns"})
+    assert "hierarchical softmax and softmax" in supports(negative_sampling)
     with pytest.raises(ValueError, match="does not support"):
-        BatchPredictor(softmax)
+        BatchPredictor(negative_sampling)
     cut = tmp_path / "cut.ftz"
     cut.write_bytes(Path(lid176_path()).read_bytes()[:5000])
     with pytest.raises(FastTextFormatError, match="truncated"):
