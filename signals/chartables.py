@@ -3,11 +3,16 @@
 The fast signal paths work on arrays of code points; these tables make them agree with the
 per-document definitions (`str.isupper`, `str.isspace`, `re`'s `\\w` and `\\s`) character for
 character, whatever the Python version's Unicode database is. Built once per process (~0.3 s).
+`lower_nfd_tables` does the same for `str.lower()` and NFD (the normalized text).
 """
 
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -55,3 +60,75 @@ def properties() -> np.ndarray:
     table[ord("A"):ord("Z") + 1] |= ASCII_ALPHA
     return table
 
+
+# ---- lower() and NFD, for the normalized text ----------------------------------------------------
+
+DELETE = 0xFFFFFFFF  # lower_nfd_tables mapping: an ASCII punctuation character, deleted
+CAPITAL_SIGMA = 0x3A3  # its lower() depends on the context (final sigma)
+SMALL_SIGMA, FINAL_SIGMA = 0x3C3, 0x3C2
+MULTI = 0x80000000  # mapping: MULTI | k, the code points are multi_codes[multi_start[k]:multi_start[k + 1]]
+SIGMA_CASED = 1  # ends the final-sigma context scan of str.lower, as a cased character
+SIGMA_IGNORABLE = 2  # skipped by that scan (case-ignorable)
+
+
+@dataclass(frozen=True)
+class LowerNFD:
+    """Per code point c: NFD(c.lower()) (mapping, multi_start, multi_codes), the canonical combining
+    class (ccc) and how str.lower's final-sigma rule sees c (sigma)."""
+
+    mapping: np.ndarray  # uint32: the single code point, MULTI | k, or DELETE
+    multi_start: np.ndarray
+    multi_codes: np.ndarray
+    ccc: np.ndarray  # uint8
+    sigma: np.ndarray  # uint8: SIGMA_CASED, SIGMA_IGNORABLE or 0
+
+
+def _decode(codes: np.ndarray) -> str:
+    return codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _encode(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _pieces(probes: np.ndarray, transform: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+    """transform() of the rows of `probes` (code points), each closed by "\\0", as the code points of
+    the result and the position of each row's closing "\\0". "\\0" is a starter that lower() and NFD
+    keep and that ends the final-sigma context (checked in lower_nfd_tables); U+0000 probed in row
+    0 adds its own "\\0"s there, which are skipped."""
+    rows = np.concatenate([probes, np.zeros((len(probes), 1), dtype=np.uint32)], axis=1)
+    out = _encode(transform(_decode(rows.reshape(-1))))
+    return out, np.flatnonzero(out == 0)[np.count_nonzero(probes[0] == 0):]
+
+
+@lru_cache(maxsize=1)
+def lower_nfd_tables() -> LowerNFD:
+    """The tables of kernels.lower_nfd, taken from Python's own str.lower and unicodedata (~0.3 s).
+
+    NFD(lower(s)) is the canonical reordering of the concatenated NFD(lower(c)) of s's characters
+    (lower() maps each character alone except capital sigma; reordering is a stable sort of runs
+    of non-starters). The final-sigma class of c comes from lower(c + "Σ") (final iff c is cased
+    and not case-ignorable) and lower("A" + c + "Σ") (final iff c is case-ignorable or cased).
+    """
+    if ("A\0\u03a3".lower(), "A\u03a3\0".lower()) != ("a\0\u03c3", "a\u03c2\0"):
+        raise AssertionError("U+0000 no longer ends the final-sigma context")
+    cp = np.arange(MAX_CODE, dtype=np.uint32)
+    out, ends = _pieces(cp[:, None], lambda s: unicodedata.normalize("NFD", s.lower()))
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    lengths = ends - starts
+    mapping = np.where(lengths == 1, out[starts], 0).astype(np.uint32)
+    multi = np.flatnonzero(lengths != 1)
+    mapping[multi] = MULTI | np.arange(len(multi), dtype=np.uint32)
+    multi_start = np.zeros(len(multi) + 1, dtype=np.int64)
+    np.cumsum(lengths[multi], out=multi_start[1:])
+    offset = np.arange(multi_start[-1]) - np.repeat(multi_start[:-1], lengths[multi])
+    multi_codes = out[np.repeat(starts[multi], lengths[multi]) + offset]
+    mapping[[ord(c) for c in string.punctuation]] = DELETE
+    sigma = np.full(MAX_CODE, CAPITAL_SIGMA, dtype=np.uint32)
+    out, ends = _pieces(np.stack([cp, sigma], axis=1), str.lower)
+    stops_cased = out[ends - 1] == FINAL_SIGMA
+    out, ends = _pieces(np.stack([np.full(MAX_CODE, ord("A"), dtype=np.uint32), cp, sigma], axis=1), str.lower)
+    ignorable = (out[ends - 1] == FINAL_SIGMA) & ~stops_cased
+    classes = np.where(stops_cased, SIGMA_CASED, np.where(ignorable, SIGMA_IGNORABLE, 0)).astype(np.uint8)
+    ccc = np.fromiter(map(unicodedata.combining, _decode(cp)), dtype=np.uint8, count=MAX_CODE)
+    return LowerNFD(mapping, multi_start, multi_codes, ccc, classes)

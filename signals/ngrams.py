@@ -2,9 +2,10 @@
 
 An n-gram's class is the global index of its first occurrence in its document (so two positions
 hold the same n-gram iff their classes agree; no hashing, no collisions). An n-gram at i can only
-repeat if the (n-1)-grams at i and at i+1 both repeat, so level n sorts just those candidates,
-which thin out fast on natural text; every other n-gram occurs once. Per level this keeps the
-candidate positions, their classes and their counts (occurrences in the document).
+repeat if the (n-1)-grams at i and at i+1 both repeat, so level n looks up just those candidates
+(kernels.refine_ngrams), which thin out fast on natural text; every other n-gram occurs once.
+Per level this keeps the candidate positions, their classes and their counts (occurrences in the
+document).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from signals import kernels
 from signals.arrays import Words
 from signals.batch import TextBatch
-from signals.wordhash import first_equal
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,8 @@ class NgramClasses:
         self.words = words
         size = len(words.first)
         self.size = size
-        self.remaining = words.start[words.doc + 1] - np.arange(size)  # words left in the doc from i
-        counts = np.bincount(words.first, minlength=size)
-        self.unigram_counts = counts  # indexed by class (first occurrence)
-        self._levels: dict[int, Level] = {1: Level(np.arange(size), words.first, counts[words.first])}
+        self.unigram_counts = words.counts  # indexed by class (first occurrence)
+        self._levels: dict[int, Level] = {}
 
     def level(self, n: int) -> Level:
         if n not in self._levels:
@@ -49,20 +48,13 @@ class NgramClasses:
         return self._levels[n]
 
     def _refine(self, n: int) -> Level:
+        words = self.words
+        if n == 1:
+            return Level(np.arange(self.size), words.first, words.counts[words.first])
+        if n == 2:
+            return Level(*kernels.bigram_level(words.first, words.counts, words.start))
         prev = self.level(n - 1)
-        repeats = np.flatnonzero(prev.count > 1)  # indices into prev.pos
-        rep = prev.pos[repeats]
-        # i is a candidate if the (n-1)-grams at i and i+1 both repeat and the n-gram fits the doc.
-        marked = np.zeros(self.size + 1, dtype=bool)
-        marked[rep] = True
-        keep = np.flatnonzero(marked[rep + 1] & (self.remaining[rep] >= n))
-        cand = rep[keep]
-        if len(cand) == 0:
-            return Level(cand, cand, cand)
-        prev_cls = prev.cls[repeats[keep]]
-        key = prev_cls * self.size + self.words.first[cand + n - 1]
-        first = first_equal(key)
-        return Level(cand, cand[first], np.bincount(first, minlength=len(cand))[first])
+        return Level(*kernels.refine_ngrams(prev.pos, prev.cls, prev.count, words.first, words.start, n))
 
 
 def ngram_view(batch: TextBatch) -> NgramClasses:

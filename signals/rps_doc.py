@@ -6,16 +6,26 @@ n-gram classes (signals/ngrams.py); tests/oracle_signals.py is the per-document 
 
 from __future__ import annotations
 
-import math
 import re
+from functools import cache
 from urllib.parse import urlsplit
 
 import numpy as np
 import pyarrow as pa
 
 from signals import chartables as ct
-from signals import wordhash
-from signals.arrays import RawText, RawTokens, Words, index_dtype, raw_text_view, raw_tokens_view, words_view
+from signals import kernels
+from signals.arrays import (
+    RawText,
+    RawTokens,
+    Vocabulary,
+    Words,
+    offsets,
+    raw_text_view,
+    raw_tokens_view,
+    vocabulary,
+    words_view,
+)
 from signals.batch import TextBatch
 from signals.ngrams import NgramClasses, ngram_view
 from signals.registry import Family, Signal, register
@@ -26,6 +36,8 @@ from signals.wordlists import bad_words, stop_words
 _LOREM = re.compile(r"lorem ipsum", re.IGNORECASE)
 TOP_NGRAMS = (2, 3, 4)
 DUPE_NGRAMS = (5, 6, 7, 8, 9, 10)
+# Python 3.12+ sums floats with Neumaier's compensation; the oracle's entropy is such a sum.
+COMPENSATED_SUM = sum([1.0, 1e100, 1.0, -1e100]) != 0.0
 
 F32, I32 = pa.float32(), pa.int32()
 SIGNALS = (
@@ -80,28 +92,24 @@ class RPSDoc(Family):
         tokens: RawTokens = batch.view("raw_tokens", raw_tokens_view)
         words: Words = batch.view("words", words_view)
         grams: NgramClasses = batch.view("ngrams", ngram_view)
-        n_docs = len(batch)
         n_words = np.diff(words.start)
         has_words = n_words > 0
-        chars = np.bincount(words.doc, weights=words.length, minlength=n_docs)
+        chars = words.chars
         n_tok = tokens.count
         has_tok = n_tok > 0
-        texts = batch.texts
+        sentences, symbols, curly = kernels.document_marks(raw.codes, raw.doc_start, ct.properties())
         out: dict[str, pa.Array] = {}
         out["rps_doc_word_count"] = pa.array(n_words, I32)
         out["rps_doc_mean_word_length"] = rounded(_div(chars, n_words), has_words)
-        reps = words.first == np.arange(len(words.first))
-        out["rps_doc_frac_unique_words"] = rounded(
-            _div(np.bincount(words.doc[reps], minlength=n_docs), n_words), has_words)
-        out["rps_doc_unigram_entropy"] = _entropy(words, grams, reps, n_words)
-        out["rps_doc_num_sentences"] = pa.array(num_sentences(raw).astype(np.int32))
-        symbols = np.array([t.count("#") + t.count("...") + t.count("\u2026") for t in texts], dtype=np.int64)
+        out["rps_doc_frac_unique_words"] = rounded(_div(words.distinct, n_words), has_words)
+        entropy = kernels.entropy(words.first, words.counts, words.start, COMPENSATED_SUM)
+        out["rps_doc_unigram_entropy"] = rounded(entropy, has_words)
+        out["rps_doc_num_sentences"] = pa.array(sentences.astype(np.int32))
         out["rps_doc_symbol_to_word_ratio"] = rounded(_div(symbols, n_tok), has_tok)
         n_lines = raw.segs.line_counts
         out["rps_doc_frac_lines_end_with_ellipsis"] = rounded(_div(_ellipsis_lines(raw), n_lines), n_lines > 0)
         out["rps_doc_frac_no_alph_words"] = rounded(1.0 - _div(tokens.with_ascii_letter, n_tok), has_tok)
         out["rps_doc_frac_all_caps_words"] = rounded(_div(tokens.all_caps, n_tok), has_tok)
-        curly = np.array([t.count("{") + t.count("}") for t in texts], dtype=np.int64)
         lengths = np.diff(raw.doc_start)
         out["rps_doc_curly_bracket"] = rounded(np.where(lengths > 0, _div(curly, lengths), 0.0))
         out["rps_doc_lorem_ipsum"] = rounded(_lorem(words))
@@ -109,7 +117,7 @@ class RPSDoc(Family):
         out["rps_doc_stop_word_fraction"] = _stop_word_fraction(tokens, langs, has_words)
         out["rps_doc_ldnoobw_words"] = pa.array(_ldnoobw(words, langs), I32)
         out["rps_doc_ut1_blacklist"] = pa.array(self._ut1(batch), I32)
-        prefix = np.concatenate([[0], np.cumsum(words.length)])
+        prefix = offsets(words.length)
         for n in TOP_NGRAMS:
             out[f"rps_doc_frac_chars_top_{n}gram"] = rounded(_top_ngram(words, grams, n, chars, prefix))
         for n in DUPE_NGRAMS:
@@ -121,34 +129,6 @@ class RPSDoc(Family):
             return [None] * len(batch)
         mapping = load_ut1_map(self.config.ut1_map).ids
         return [mapping.get(host_of(url)) if url else None for url in batch.urls]
-
-
-def num_sentences(raw: RawText) -> np.ndarray:
-    """Per document, len(re.findall(r"\\b[^.!?]+[.!?]*", text)) without running the regex.
-
-    Each match starts at the first word boundary inside a maximal run of characters other than
-    . ! ? and swallows the rest of that run and the following . ! ? run; so the count is the number
-    of such runs holding a word boundary (a boundary before the run's first character counts).
-    """
-    codes, doc_start = raw.codes, raw.doc_start
-    n = len(codes)
-    if n == 0:
-        return np.zeros(len(doc_start) - 1, dtype=np.int64)
-    term = (codes == ord(".")) | (codes == ord("!")) | (codes == ord("?"))
-    word = (raw.props & ct.WORD) != 0
-    at_start = np.zeros(n, dtype=bool)
-    at_start[doc_start[:-1][doc_start[:-1] < n]] = True
-    prev_word = np.zeros(n, dtype=bool)
-    prev_word[1:] = word[:-1]
-    prev_word &= ~at_start
-    prev_term = np.ones(n, dtype=bool)
-    prev_term[1:] = term[:-1]
-    run_start = ~term & (prev_term | at_start)
-    run = np.cumsum(run_start, dtype=index_dtype(n)) - 1
-    starts = np.flatnonzero(run_start)
-    has_boundary = np.bincount(run[(word != prev_word) & ~term], minlength=len(starts)) > 0
-    doc = np.searchsorted(doc_start, starts[has_boundary], side="right") - 1
-    return np.bincount(doc, minlength=len(doc_start) - 1)
 
 
 def host_of(url: str) -> str | None:
@@ -167,29 +147,6 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(den > 0, out, 0.0)
 
 
-def _entropy(words: Words, grams: NgramClasses, reps: np.ndarray, n_words: np.ndarray) -> pa.Array:
-    """Σ -c/N·ln(c/N), summed per document in first-occurrence order with Python's sum, as the oracle does.
-
-    Logarithms come from math.log (NumPy's may differ in the last bit), once per distinct c/N.
-    """
-    pos = np.flatnonzero(reps)
-    counts = grams.unigram_counts[pos]
-    total = n_words[words.doc[pos]]
-    ratio = counts / total
-    logs = np.empty(len(pos), dtype=np.float64)
-    once = counts == 1  # most words: c/N = 1/N, one log per document
-    inv_n = (1 / np.maximum(n_words, 1)).tolist()
-    per_doc = np.array([math.log(v) for v in inv_n] + [0.0], dtype=np.float64)
-    logs[once] = per_doc[words.doc[pos[once]]]
-    if (~once).any():
-        values, inverse = np.unique(ratio[~once], return_inverse=True)
-        logs[~once] = np.array([math.log(v) for v in values.tolist()], dtype=np.float64)[inverse.reshape(-1)]
-    terms = (-counts / total * logs).tolist()
-    bounds = np.searchsorted(words.doc[pos], np.arange(len(n_words) + 1)).tolist()
-    sums = [round(sum(terms[a:b]), 8) if b > a else None for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    return pa.array(sums, pa.float32())
-
-
 def _ellipsis_lines(raw: RawText) -> np.ndarray:
     segs, codes = raw.segs, raw.codes
     last = raw.last_nonspace
@@ -204,100 +161,66 @@ def _ellipsis_lines(raw: RawText) -> np.ndarray:
 
 
 def _lorem(words: Words) -> np.ndarray:
-    out = np.zeros(len(words.processed), dtype=np.float64)
+    out = np.zeros(len(words.start) - 1, dtype=np.float64)
     # A match needs the five letters of "lorem" in a row, and the text is already lower-cased: under
     # re.IGNORECASE only "L", "O", "R", "E", "M" also match them, and lower() left none of those.
-    for d, text in enumerate(words.processed):
-        if "lorem" in text:
-            norm = " ".join(text.split())
-            out[d] = len(_LOREM.findall(norm)) / len(norm)
+    for d in np.flatnonzero(words.containing(["lorem"])[:, 0]).tolist():
+        norm = " ".join(words.processed(d).split())
+        out[d] = len(_LOREM.findall(norm)) / len(norm)
     return out
 
 
 def _stop_word_fraction(tokens: RawTokens, langs: list[str | None], has_words: np.ndarray) -> pa.Array:
-    n_docs = len(langs)
-    counts = np.zeros(n_docs, dtype=np.int64)
+    counts = np.zeros(len(langs), dtype=np.int64)
     listed = np.array([stop_words(x) is not None for x in langs], dtype=bool)
     for lang in sorted({x for x in langs if stop_words(x) is not None}):
-        where = np.flatnonzero(np.array([x == lang for x in langs] + [False])[tokens.doc])
-        counts += np.bincount(tokens.doc[tokens.isin(stop_words(lang), where)], minlength=n_docs)
+        docs = np.array([x == lang for x in langs], dtype=bool)
+        counts += tokens.count_in(stop_words(lang), docs)
     frac = np.where(has_words, _div(counts, tokens.count), 0.0)
     return rounded(frac, listed)
 
 
 def _ldnoobw(words: Words, langs: list[str | None]) -> list[int | None]:
-    n_docs = len(langs)
-    counts = np.zeros(n_docs, dtype=np.int64)
-    size = len(words.doc)
+    counts = np.zeros(len(langs), dtype=np.int64)
     for lang in sorted({x for x in langs if bad_words(x) is not None}):
-        where = np.flatnonzero(np.array([x == lang for x in langs] + [False])[words.doc])
-        singles, firsts, multi = _bad_index(lang)
-        counts += np.bincount(words.doc[words.isin(singles, where)], minlength=n_docs)
-        cand = np.flatnonzero(words.isin(firsts, where))
-        if len(cand) == 0:
-            continue
-        room = words.start[words.doc[cand] + 1] - cand  # words left in the document
-        cand_hash = words.hash[cand]
-        for entries in multi.values():
-            for entry in entries:
-                n = len(entry)
-                pos = cand[(cand_hash == wordhash.string_hash(entry[0])) & (room >= n)]
-                for k in range(1, n):
-                    pos = pos[words.hash[np.minimum(pos + k, size - 1)] == wordhash.string_hash(entry[k])]
-                for i in pos.tolist():  # hash matches: confirm on the strings
-                    if all(words.text(i + k) == entry[k] for k in range(n)):
-                        counts[words.doc[i]] += 1
+        docs = np.array([x == lang for x in langs], dtype=bool)
+        parts, single, by_first, phrase_start, phrase_ids = _bad_index(lang, kernels.HASH_MASK)
+        ids, _ = words.ids(parts, docs)
+        counts += kernels.count_phrases(ids, words.start, docs, single, by_first, phrase_start, phrase_ids)
     return [None if bad_words(x) is None else int(c) for x, c in zip(langs, counts.tolist(), strict=True)]
 
 
-_BadIndex = tuple[frozenset[str], frozenset[str], dict[str, list[tuple[str, ...]]]]
-_BAD_INDEX: dict[str, _BadIndex] = {}
-
-
-def _bad_index(lang: str) -> _BadIndex:
-    """Single-word entries; first words of multi-word entries; multi-word entries (split on ' ') by first word."""
-    if lang not in _BAD_INDEX:
-        singles: set[str] = set()
-        multi: dict[str, list[tuple[str, ...]]] = {}
-        for entry in bad_words(lang) or ():
-            parts = tuple(entry.split(" "))
-            if len(parts) == 1:
-                singles.add(entry)
-            else:
-                multi.setdefault(parts[0], []).append(parts)
-        _BAD_INDEX[lang] = (frozenset(singles), frozenset(multi), multi)
-    return _BAD_INDEX[lang]
+@cache
+def _bad_index(lang: str, mask: int) -> tuple[frozenset[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bad-words list as word sequences for kernels.count_phrases (an entry split on ' ' into n
+    words matches n-grams): every word of every entry; then, with words numbered as in their
+    Vocabulary, single-word entries (bool per word) and the multi-word entries grouped by first
+    word (offsets per word, word offsets per entry, their words)."""
+    entries = sorted(tuple(entry.split(" ")) for entry in bad_words(lang) or ())
+    parts = frozenset(w for e in entries for w in e)
+    table: Vocabulary = vocabulary(parts, mask)
+    single = np.zeros(len(table.entries), dtype=bool)
+    single[table.index([e[0] for e in entries if len(e) == 1])] = True
+    multi = sorted(tuple(table.index(e).tolist()) for e in entries if len(e) > 1)
+    firsts = np.array([m[0] for m in multi], dtype=np.int64)
+    by_first = np.searchsorted(firsts, np.arange(len(table.entries) + 1)).astype(np.int64)
+    phrase_start = offsets(np.array([len(m) for m in multi], dtype=np.int64))
+    phrase_ids = np.array([v for m in multi for v in m], dtype=np.int32)
+    return parts, single, by_first, phrase_start, phrase_ids
 
 
 def _top_ngram(words: Words, grams: NgramClasses, n: int, chars: np.ndarray, prefix: np.ndarray) -> np.ndarray:
     """chars(most common n-gram) · count / chars, ties to the first inserted; 0 if it occurs once."""
-    out = np.zeros(len(chars), dtype=np.float64)
     level = grams.level(n)
-    ok = level.count > 1
-    if not ok.any():
-        return out
-    pos, cls, count = level.pos[ok], level.cls[ok], level.count[ok]
-    doc = words.doc[pos]
-    big = grams.size + 1
-    key = count * big + (big - 1 - cls)  # the largest count, then the earliest first occurrence
-    group = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
-    best = np.maximum.reduceat(key, group)
-    docs = doc[group]
-    top_count = best // big
-    top_first = big - 1 - best % big
-    out[docs] = (prefix[top_first + n] - prefix[top_first]) * top_count / chars[docs]
+    count, first = kernels.top_ngrams(level.pos, level.cls, level.count, words.start)
+    ok = count > 1
+    top = first[ok]
+    out = np.zeros(len(chars), dtype=np.float64)
+    out[ok] = (prefix[top + n] - prefix[top]) * count[ok] / chars[ok]
     return out
 
 
 def _dupe_ngrams(words: Words, grams: NgramClasses, n: int, chars: np.ndarray, prefix: np.ndarray) -> np.ndarray:
     """Chars of words covered by an n-gram occurring more than once / chars (0 if fewer than n words)."""
-    starts = grams.level(n).repeated()
-    if len(starts) == 0:
-        return np.zeros(len(chars))
-    # Merge overlapping spans [s, s + n); spans never cross documents, nor do merged blocks.
-    new_block = np.concatenate([[True], starts[1:] >= starts[:-1] + n])
-    first = np.flatnonzero(new_block)
-    last = np.concatenate([first[1:] - 1, [len(starts) - 1]])
-    covered = prefix[starts[last] + n] - prefix[starts[first]]
-    dup = np.bincount(words.doc[starts[first]], weights=covered, minlength=len(chars))
-    return _div(dup, chars)
+    level = grams.level(n)
+    return _div(kernels.covered_chars(level.pos, level.count, n, words.start, prefix), chars)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from signals import chartables as ct
 from signals.arrays import RawText, Words, raw_text_view, words_view
 from signals.batch import TextBatch
 from signals.listcols import list_column, list_column_null_if_empty
@@ -49,16 +48,15 @@ class RPSLines(Family):
         segs = raw.segs
         lines = segs.lines
         counts = segs.line_counts
-        n_segs = len(segs.start)
         last = raw.last_nonspace[lines]
         first = raw.first_nonspace[lines]
         terminal = (last >= 0) & np.isin(raw.char_at(last), TERMINAL)
         bullet = (first >= 0) & np.isin(raw.char_at(first), BULLETS)
-        is_js = words.isin(JAVASCRIPT)
-        javascript = np.bincount(words.seg[is_js], minlength=n_segs)[lines]
-        num_words = np.bincount(words.seg, minlength=n_segs)[lines]
+        js_words = np.flatnonzero(words.isin(JAVASCRIPT))
+        javascript = np.bincount(words.seg_of(js_words), minlength=len(segs.start))[lines]
+        num_words = words.seg_words[lines]
         length = (segs.end - segs.start)[lines]
-        upper = np.bincount(segs.seg_id[(raw.props & ct.UPPER) != 0], minlength=n_segs)[lines]
+        upper = raw.upper[lines]
         norm_len = words.seg_nonspace[lines] + np.maximum(num_words - 1, 0)
         numeric = words.seg_numeric[lines]
         with np.errstate(divide="ignore", invalid="ignore"):
