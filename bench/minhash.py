@@ -39,7 +39,7 @@ def documents(megabytes: float, size: int = 4000) -> list[str]:
 
 
 def rpv2(docs: list[str]) -> np.ndarray:
-    return minhash_rpv2.signatures([normalize(d) for d in docs], 13, 128, 42)[0]
+    return minhash_rpv2.signatures([normalize(d).encode("utf-8") for d in docs], 13, 128, 42)[0]
 
 
 def oph(docs: list[str]) -> np.ndarray:

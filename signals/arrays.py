@@ -237,6 +237,11 @@ class Words(Runs):
         """Word i as a string."""
         return _decode(self.codes[self.pos[i]:self.pos[i] + self.length[i]])
 
+    @cached_property
+    def normalized_utf8(self) -> tuple[np.ndarray, np.ndarray]:
+        """(UTF-8 bytes, per-document start offsets + end) of every document's `normalize(raw)`."""
+        return kernels.joined_utf8(self.codes, self.pos, self.length, self.start)
+
     def containing(self, patterns: list[str]) -> np.ndarray:
         """Per document and pattern (each 2 characters or more): whether its lowered_nfd text holds it."""
         if any(len(p) < 2 for p in patterns):

@@ -824,3 +824,47 @@ def covered_chars(pos: Array, count: Array, n: int, word_start: Array, prefix: A
     if a >= 0:
         out[d] += prefix[b] - prefix[a]
     return out
+
+
+@jit
+def joined_utf8(codes: Array, pos: Array, length: Array, word_start: Array) -> tuple[Array, Array]:
+    """Per document, its words joined by single spaces, as UTF-8 (lone surrogates as 3 bytes, like
+    Python's "surrogatepass"): the bytes of every document and each document's start offset."""
+    n_docs = len(word_start) - 1
+    size = 0
+    for w in range(len(pos)):
+        size += 1
+        for i in range(pos[_u(w)], pos[_u(w)] + length[_u(w)]):
+            c = codes[_u(i)]
+            size += 1 if c < 0x80 else (2 if c < 0x800 else (3 if c < 0x10000 else 4))
+    out = np.empty(size, np.uint8)
+    doc_start = np.zeros(n_docs + 1, np.int64)
+    k = 0
+    for d in range(n_docs):
+        doc_start[d] = k
+        for w in range(word_start[d], word_start[d + 1]):
+            if w > word_start[d]:
+                out[_u(k)] = 32
+                k += 1
+            for i in range(pos[_u(w)], pos[_u(w)] + length[_u(w)]):
+                c = codes[_u(i)]
+                if c < 0x80:
+                    out[_u(k)] = c
+                    k += 1
+                elif c < 0x800:
+                    out[_u(k)] = 0xC0 | (c >> 6)
+                    out[_u(k + 1)] = 0x80 | (c & 0x3F)
+                    k += 2
+                elif c < 0x10000:
+                    out[_u(k)] = 0xE0 | (c >> 12)
+                    out[_u(k + 1)] = 0x80 | ((c >> 6) & 0x3F)
+                    out[_u(k + 2)] = 0x80 | (c & 0x3F)
+                    k += 3
+                else:
+                    out[_u(k)] = 0xF0 | (c >> 18)
+                    out[_u(k + 1)] = 0x80 | ((c >> 12) & 0x3F)
+                    out[_u(k + 2)] = 0x80 | ((c >> 6) & 0x3F)
+                    out[_u(k + 3)] = 0x80 | (c & 0x3F)
+                    k += 4
+    doc_start[n_docs] = k
+    return out[:k], doc_start

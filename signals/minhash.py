@@ -16,9 +16,9 @@ import pyarrow as pa
 import xxhash
 
 from signals import minhash_oph, minhash_rpv2
+from signals.arrays import words_view
 from signals.batch import TextBatch
 from signals.registry import Family, Signal, register
-from signals.views import normalized_view
 
 METADATA_KEY = "assay.minhash"
 EXACT_COLUMN = "minhash_exact_hash"
@@ -41,11 +41,17 @@ def scheme_parameters(config_minhash: object, scheme: str) -> dict[str, int | st
             "num_perm": config_minhash.num_perm, "seed": config_minhash.seed}
 
 
-def exact_hashes(normalized: list[str]) -> np.ndarray:
+def exact_hashes(normalized: list[bytes]) -> np.ndarray:
     """xxh64 (seed 0) of each normalized text's UTF-8 bytes."""
-    digest = xxhash.xxh64_intdigest
-    return np.fromiter((digest(t.encode("utf-8", "surrogatepass")) for t in normalized), dtype=np.uint64,
-                       count=len(normalized))
+    return np.fromiter(map(xxhash.xxh64_intdigest, normalized), dtype=np.uint64, count=len(normalized))
+
+
+def normalized_utf8(batch: TextBatch) -> list[bytes]:
+    """`normalize(raw)` of every document as UTF-8 (lone surrogates kept, as "surrogatepass" encodes them)."""
+    buf, start = batch.view("words", words_view).normalized_utf8
+    data = buf.tobytes()
+    bounds = start.tolist()
+    return [data[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def signature_array(sig: np.ndarray, valid: np.ndarray) -> pa.FixedSizeListArray:
@@ -67,7 +73,7 @@ class MinHash(Family):
 
     def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
         mh = self.config.minhash
-        normalized = batch.view("normalized", normalized_view)
+        normalized = batch.view("normalized_utf8", normalized_utf8)
         out: dict[str, pa.Array] = {}
         for scheme in mh.schemes:
             n = mh.ngram_of(scheme)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -46,9 +47,8 @@ def word_spans(encoded: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def shingle_hashes(normalized: str, n: int) -> np.ndarray | None:
-    """sha1_hash32 of every word n-gram of a normalized text (uint64), None below n words."""
-    encoded = normalized.encode("utf-8")
+def shingle_hashes(encoded: bytes, n: int) -> np.ndarray | None:
+    """sha1_hash32 of every word n-gram of a normalized text's UTF-8 (uint64), None below n words."""
     starts, ends = word_spans(encoded)
     count = len(starts) - n + 1
     if count <= 0:
@@ -81,8 +81,8 @@ def _permuted_min(hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndar
         np.minimum(out, ys.min(axis=0), out=out)
 
 
-def signatures(normalized: list[str], n: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures uint32[docs, num_perm], valid bool[docs]) for normalized texts."""
+def signatures(normalized: Sequence[bytes], n: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(signatures uint32[docs, num_perm], valid bool[docs]) for normalized texts in UTF-8."""
     a, b = permutations(num_perm, seed)
     sigs = np.full((len(normalized), num_perm), LOW32, dtype=np.uint64)
     valid = np.zeros(len(normalized), dtype=bool)

@@ -43,10 +43,6 @@ def split_lines(text: str) -> list[str]:
     return [m.group(0) for m in LINE.finditer(text)]
 
 
-def normalized_view(batch: TextBatch) -> list[str]:
-    return [normalize(t) for t in batch.texts]
-
-
 def raw_words_view(batch: TextBatch) -> list[list[str]]:
     return [raw_words(t) for t in batch.texts]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+import xxhash
 from datasketch import MinHash
 from datasketch.hashfunc import sha1_hash32
 from hypothesis import given, settings
@@ -92,6 +93,16 @@ def _reference_normalize(text: str) -> str:
     list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u2029\u202f\u3000!?.,'\"İẞΣ"))))
 def test_normalize_fast_path_equals_the_spec_definition(text):
     assert normalize(text) == _reference_normalize(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters() | st.sampled_from(
+    list(" \t\n\r\x0b\x1c\x85\xa0\u2000\u3000!?.,'\"İẞΣσ\u0301\u0327")), max_size=40), min_size=1, max_size=6))
+def test_exact_hash_is_xxh64_of_the_spec_normalize(texts):
+    # lone surrogates included: they are hashed as "surrogatepass" encodes them
+    table = signals.annotate(texts, families=["minhash"])
+    expected = [xxhash.xxh64_intdigest(_reference_normalize(t).encode("utf-8", "surrogatepass")) for t in texts]
+    assert table.column("minhash_exact_hash").to_pylist() == expected
 
 
 def _jaccard(a: list[str], b: list[str], n: int) -> float:
