@@ -2,7 +2,8 @@
 
 The fast signal paths work on arrays of code points; these tables make them agree with the
 per-document definitions (`str.isupper`, `str.isspace`, `re`'s `\\w` and `\\s`) character for
-character, whatever the Python version's Unicode database is. Built once per process (~0.3 s).
+character, whatever the Python version's Unicode database is. Built once per Python build and
+kept on disk (signals/tablecache.py).
 `lower_nfd_tables` does the same for `str.lower()` and NFD (the normalized text).
 """
 
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from signals.tablecache import cached_arrays
 
 WORD = 1  # re's \w for str patterns
 SPACE = 2  # str.isspace / re's \s
@@ -47,6 +50,10 @@ def _mask_from_method(method: str, chars: str) -> np.ndarray:
 @lru_cache(maxsize=1)
 def properties() -> np.ndarray:
     """uint8 bit flags (WORD, SPACE, UPPER, LOWER_OR_TITLE, NUMERIC, ASCII_ALPHA) per code point."""
+    return cached_arrays("properties", __file__, lambda: {"table": _build_properties()})["table"]
+
+
+def _build_properties() -> np.ndarray:
     chars = _all_chars()
     table = np.zeros(MAX_CODE, dtype=np.uint8)
     table[_mask_from(r"\w", chars)] |= WORD
@@ -103,6 +110,11 @@ def _pieces(probes: np.ndarray, transform: Callable[[str], str]) -> tuple[np.nda
 
 @lru_cache(maxsize=1)
 def lower_nfd_tables() -> LowerNFD:
+    """The tables of kernels.lower_nfd (see _build_lower_nfd), kept on disk between processes."""
+    return LowerNFD(**cached_arrays("lower_nfd", __file__, lambda: vars(_build_lower_nfd())))
+
+
+def _build_lower_nfd() -> LowerNFD:
     """The tables of kernels.lower_nfd, taken from Python's own str.lower and unicodedata (~0.3 s).
 
     NFD(lower(s)) is the canonical reordering of the concatenated NFD(lower(c)) of s's characters
