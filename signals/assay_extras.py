@@ -127,9 +127,14 @@ def _policy_lines(batch: TextBatch, raw: RawText, words: Words) -> pa.Array:
     # "cookie" or "terms of use": check there first.
     for d in np.flatnonzero(words.containing(["olic", "cookie", "terms of use"]).any(axis=1)).tolist():
         low = batch.texts[d].lower()
+        found: list[int] = []
         for phrase in POLICY_PHRASES:
             pos = low.find(phrase)
             while pos >= 0:
-                values[first_line[d] + low.count("\n", 0, pos)] = 1.0
+                found.append(pos)
                 pos = low.find(phrase, pos + 1)
+        if found:
+            # lower() keeps every "\n", so a match's line is the number of newlines of `low` before it
+            newlines = np.flatnonzero(np.frombuffer(low.encode("utf-32-le", "surrogatepass"), np.uint32) == 10)
+            values[first_line[d] + np.searchsorted(newlines, np.array(found), side="left")] = 1.0
     return list_column(counts, pa.array(values))
