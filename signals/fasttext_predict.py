@@ -3,7 +3,8 @@
 The same answer fastText's `predict(text, k=1)` gives, bit for bit, at a fraction of the cost:
 - tokens are the runs of bytes between ' ' \\t \\n \\v \\f \\r \\0 (fastText's `readWord`, with the
   newlines that the spec replaces by spaces treated as spaces); a literal `</s>` token ends the
-  line, as in `Dictionary::getLine`; tokens that start with `__label__` add nothing;
+  line, as in `Dictionary::getLine`; labels add nothing (a dictionary entry's own type decides,
+  else the default `__label__` prefix, as the prefix a model was trained with is not saved);
 - a token's input rows are its word id (when in the dictionary) then its character n-gram buckets
   (`<token>`, minn..maxn characters, FNV-1a with fastText's sign-extended bytes, kept only if the
   quantized model kept the bucket); they are computed once per distinct token and cached;
@@ -131,19 +132,26 @@ def _word_table(word_bytes, word_start, size):
 
 
 @numba.njit(cache=True)
-def _token_ids(buf, a, b, out, word_slots, word_bytes, word_start, eos_id, minn, maxn, bucket, nwords,
+def _token_ids(buf, a, b, out, word_slots, word_bytes, word_start, eos_token, minn, maxn, bucket, nwords,
                pruneidx_size, prune_map, label_prefix):
-    """Input rows of the token buf[a:b] written to `out` (Dictionary::addSubwords); returns their number."""
+    """Input rows of the token buf[a:b] written to `out` (Dictionary::getLine + addSubwords); returns their number.
+
+    The token's type is its dictionary entry's when it has one (a label adds nothing), else a label
+    iff it starts with the default prefix: the prefix a model was trained with is not in its file.
+    """
     length = b - a
-    if length >= len(label_prefix) and _same_bytes(buf, a, label_prefix, 0, len(label_prefix)):
-        return 0
     wid = _word_id(buf, a, b, word_slots, word_bytes, word_start)
+    if wid >= nwords:
+        return 0
+    if wid < 0 and length >= len(label_prefix) and _same_bytes(buf, a, label_prefix, 0, len(label_prefix)):
+        return 0
+    is_eos = length == len(eos_token) and _same_bytes(buf, a, eos_token, 0, length)
     count = 0
     if wid >= 0:
         out[0] = wid
         count = 1
-        if wid == eos_id:
-            return count
+    if is_eos:  # EOS has no character n-grams, in the dictionary or not
+        return count
     # Character n-grams of "<" + token + ">", one start per UTF-8 character.
     size = length + 2
     for i in range(size):
@@ -304,7 +312,7 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
                 bound = 1 + (b - a + 2) * max(maxn, 1)
                 if len(scratch) < bound:
                     scratch = np.empty(bound, dtype=np.int32)
-                count = _token_ids(buf, a, b, scratch, word_slots, word_bytes, word_start, eos_id, minn, maxn,
+                count = _token_ids(buf, a, b, scratch, word_slots, word_bytes, word_start, eos_token, minn, maxn,
                                    bucket, nwords, pruneidx_size, prune_map, label_prefix)
                 ids = scratch[:count]
                 if (state[0] < max_entries and state[1] + (b - a) <= len(arena_bytes)
@@ -367,12 +375,12 @@ class BatchPredictor:
         self.left, self.right = huffman_tree(model.label_counts)
         self.rows = np.ascontiguousarray(model.input_rows, dtype=np.float32)
         self.output = np.ascontiguousarray(model.output, dtype=np.float32)
-        words = model.words
-        self.word_start = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum([len(w) for w in words], out=self.word_start[1:])
-        self.word_bytes = np.frombuffer(b"".join(words) or b"\0", dtype=np.uint8)
-        self.word_slots = _word_table(self.word_bytes, self.word_start, 1 << max(4, (2 * len(words)).bit_length()))
-        self.eos_id = words.index(EOS) if EOS in words else -1
+        entries = model.words + model.labels  # dictionary ids: words first, then labels
+        self.word_start = np.zeros(len(entries) + 1, dtype=np.int64)
+        np.cumsum([len(w) for w in entries], out=self.word_start[1:])
+        self.word_bytes = np.frombuffer(b"".join(entries) or b"\0", dtype=np.uint8)
+        self.word_slots = _word_table(self.word_bytes, self.word_start, 1 << max(4, (2 * len(entries)).bit_length()))
+        self.eos_id = model.words.index(EOS) if EOS in model.words else -1
         self.prune_map = model.prune_map if len(model.prune_map) else np.full(1, -1, dtype=np.int32)
         self.label_prefix = np.frombuffer(LABEL_PREFIX, dtype=np.uint8)
         self.eos_token = np.frombuffer(EOS, dtype=np.uint8)
