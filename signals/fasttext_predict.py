@@ -76,23 +76,21 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _fasttext_hash(buf: np.ndarray, a: int, b: int) -> np.uint64:
-    """Dictionary::hash: 32-bit FNV-1a over the bytes read as signed chars."""
-    h = _FNV32_BASIS
-    for p in range(a, b):
-        c = np.uint64(buf[p])
-        if c >= 128:
-            c |= np.uint64(0xFFFFFF00)
-        h = ((h ^ c) * _FNV32_PRIME) & _MASK32
-    return h
-
-
-@numba.njit(cache=True)
 def _hash_step(h: np.uint64, byte: np.uint8) -> np.uint64:
+    """One byte of Dictionary::hash: 32-bit FNV-1a over the bytes read as signed chars."""
     c = np.uint64(byte)
     if c >= 128:
         c |= np.uint64(0xFFFFFF00)
     return ((h ^ c) * _FNV32_PRIME) & _MASK32
+
+
+@numba.njit(cache=True)
+def _fasttext_hash(buf: np.ndarray, a: int, b: int) -> np.uint64:
+    """Dictionary::hash of buf[a:b]."""
+    h = _FNV32_BASIS
+    for p in range(a, b):
+        h = _hash_step(h, buf[p])
+    return h
 
 
 @numba.njit(cache=True)
@@ -270,11 +268,6 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
     stack_score = np.empty(2 * n_labels + 2, dtype=np.float32)
     mask = len(slots) - 1
     max_entries = len(slots) // 2
-    eos_ids = np.empty(1, dtype=np.int32)
-    n_eos = 0
-    if eos_id >= 0:
-        eos_ids[0] = eos_id
-        n_eos = 1
     for d in range(len(doc_start) - 1):
         hidden[:] = 0.0
         n_inputs = 0
@@ -339,11 +332,10 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
             if b - a == len(eos_token) and _same_bytes(buf, a, eos_token, 0, len(eos_token)):
                 ended = True  # getLine stops at EOS; the newline's own EOS is never read
                 break
-        if not ended:
-            for k in range(n_eos):
-                for j in range(dim):
-                    hidden[j] = np.float32(hidden[j] + rows[eos_ids[k], j])
-            n_inputs += n_eos
+        if not ended and eos_id >= 0:  # the newline's EOS (an EOS outside the dictionary adds nothing)
+            for j in range(dim):
+                hidden[j] = np.float32(hidden[j] + rows[eos_id, j])
+            n_inputs += 1
         if n_inputs == 0:  # FastText::predict returns no label for an empty input
             out_label[d] = -1
             out_prob[d] = np.float32(np.nan)

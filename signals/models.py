@@ -28,7 +28,8 @@ def fasttext_top1(path: str) -> Top1:
     """Top-1 (label, float32 probability) per text for the fastText model at `path`, loaded once per process.
 
     The batched predictor (signals/fasttext_predict.py) when it implements the model, which gives
-    fastText's answers bit for bit; fastText's own `predict` otherwise. Texts must hold no newline.
+    fastText's answers bit for bit; fastText's own `predict` otherwise. A newline in a text separates
+    tokens as a space does (both paths: fastText's `predict` itself refuses newlines).
     """
     from signals.fasttext_format import FastTextFormatError, read_model
     from signals.fasttext_predict import BatchPredictor, supports
@@ -44,7 +45,7 @@ def fasttext_top1(path: str) -> Top1:
     model = fasttext_model(path)
 
     def predict(texts: list[str]) -> tuple[list[str | None], np.ndarray]:
-        labels, probs = model.predict(list(texts), k=1)
+        labels, probs = model.predict([t.replace("\n", " ") for t in texts], k=1)
         return ([lab[0] if len(lab) else None for lab in labels],
                 np.array([p[0] if len(p) else np.nan for p in probs], dtype=np.float32))
 
