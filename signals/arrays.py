@@ -39,7 +39,7 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
 
 
 def _codes(texts: list[str]) -> np.ndarray:
-    return np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return ct.code_points("".join(texts))
 
 
 def _lengths(texts: list[str]) -> np.ndarray:
@@ -231,11 +231,11 @@ class Words(Runs):
 
     def processed(self, d: int) -> str:
         """lowered_nfd of document d."""
-        return _decode(self.codes[self.char_start[d]:self.char_start[d + 1]])
+        return ct.text_of(self.codes[self.char_start[d]:self.char_start[d + 1]])
 
     def text(self, i: int) -> str:
         """Word i as a string."""
-        return _decode(self.codes[self.pos[i]:self.pos[i] + self.length[i]])
+        return ct.text_of(self.codes[self.pos[i]:self.pos[i] + self.length[i]])
 
     @cached_property
     def normalized_utf8(self) -> tuple[np.ndarray, np.ndarray]:
@@ -248,10 +248,6 @@ class Words(Runs):
             raise ValueError("patterns need 2 characters or more")
         found = kernels.docs_containing(self.codes, self.char_start, _codes(patterns), offsets(_lengths(patterns)))
         return found.reshape(len(self.start) - 1, len(patterns))
-
-
-def _decode(codes: np.ndarray) -> str:
-    return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def words_view(batch: TextBatch) -> Words:

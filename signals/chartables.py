@@ -90,11 +90,13 @@ class LowerNFD:
     sigma: np.ndarray  # uint8: SIGMA_CASED, SIGMA_IGNORABLE or 0
 
 
-def _decode(codes: np.ndarray) -> str:
-    return codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+def text_of(codes: np.ndarray) -> str:
+    """The string of an array of code points (lone surrogates kept)."""
+    return np.asarray(codes, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _encode(text: str) -> np.ndarray:
+def code_points(text: str) -> np.ndarray:
+    """The code points of a string as uint32 (lone surrogates kept)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
@@ -104,7 +106,7 @@ def _pieces(probes: np.ndarray, transform: Callable[[str], str]) -> tuple[np.nda
     keep and that ends the final-sigma context (checked in lower_nfd_tables); U+0000 probed in row
     0 adds its own "\\0"s there, which are skipped."""
     rows = np.concatenate([probes, np.zeros((len(probes), 1), dtype=np.uint32)], axis=1)
-    out = _encode(transform(_decode(rows.reshape(-1))))
+    out = code_points(transform(text_of(rows.reshape(-1))))
     return out, np.flatnonzero(out == 0)[np.count_nonzero(probes[0] == 0):]
 
 
@@ -142,5 +144,5 @@ def _build_lower_nfd() -> LowerNFD:
     out, ends = _pieces(np.stack([np.full(MAX_CODE, ord("A"), dtype=np.uint32), cp, sigma], axis=1), str.lower)
     ignorable = (out[ends - 1] == FINAL_SIGMA) & ~stops_cased
     classes = np.where(stops_cased, SIGMA_CASED, np.where(ignorable, SIGMA_IGNORABLE, 0)).astype(np.uint8)
-    ccc = np.fromiter(map(unicodedata.combining, _decode(cp)), dtype=np.uint8, count=MAX_CODE)
+    ccc = np.fromiter(map(unicodedata.combining, text_of(cp)), dtype=np.uint8, count=MAX_CODE)
     return LowerNFD(mapping, multi_start, multi_codes, ccc, classes)
