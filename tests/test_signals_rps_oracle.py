@@ -91,10 +91,15 @@ def test_mixed_languages_in_one_batch_use_each_documents_language():
         "Le comité s'est réuni mardi pour discuter de la nouvelle bibliothèque et des routes du village.",
         "De commissie kwam dinsdag bijeen om de nieuwe bibliotheek en de wegen bij de school te bespreken.",
         "Il comitato si è riunito martedì per discutere della nuova biblioteca e delle strade vicino alla scuola.",
+        "Der Ausschuss traf sich am Dienstag, um über die neue Bibliothek und die Straßen zu sprechen. Scheiße!",
+        "Комитетът се събра във вторник, за да обсъди новата библиотека и пътищата край училището.",
+        "Valiokunta kokoontui tiistaina keskustelemaan uudesta kirjastosta ja koulun lähellä olevista teistä.",
+        "El comité se reunió el martes para hablar de la nueva biblioteca y de las calles cerca de la escuela.",
+        "",
     ]
     table = signals.annotate(texts, families=["ccnet", "rps_doc"])
     langs = table.column("ccnet_language").to_pylist()
-    assert langs == ["en", "de", "fr", "nl", "it"]
+    assert langs[:9] == ["en", "de", "fr", "nl", "it", "de", "bg", "fi", "es"]
     for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
         expected = oracle.rps_doc(text, lang, stop_words(lang), bad_words(lang))
         for name, value in expected.items():
