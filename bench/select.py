@@ -79,7 +79,7 @@ def build_corpus(folder: Path, rows: int, shards: int, base: int, doc_chars: int
     from pipeline.annotate import output_schema
     from schemas.config import AnnotateConfig
     from schemas.documents import DOCUMENT_SCHEMA
-    from signals.registry import build_families
+    from signals.families import build_families
 
     texts = sample_documents(base, doc_chars)
     signals.annotate(texts[:20], families=FAMILIES)  # warm-up: models and word lists load once per process

@@ -45,8 +45,9 @@ import signals  # noqa: E402
 from schemas.config import SignalConfig  # noqa: E402
 from signals.batch import TextBatch  # noqa: E402
 from signals.ccnet import count_lines  # noqa: E402
+from signals.families import build_families  # noqa: E402
 from signals.models import fasttext_model, lid176_path  # noqa: E402
-from signals.registry import build_families, compute_families  # noqa: E402
+from signals.registry import compute_families  # noqa: E402
 from signals.wordlists import bad_words, stop_words  # noqa: E402
 from tests import oracle_signals as oracle  # noqa: E402
 

@@ -54,7 +54,7 @@ def _polars_kind(dtype: object) -> Kind:
 @functools.lru_cache(maxsize=1)
 def registry_types() -> dict[str, pa.DataType]:
     """name → Arrow type of every signal the registered families can write."""
-    from signals.registry import all_signals
+    from signals.families import all_signals
 
     return {s.name: s.type for _, s in all_signals()}
 

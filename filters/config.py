@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import fsspec
 import yaml
 from pydantic import ValidationError
 
@@ -30,7 +31,6 @@ from filters.rules import (
     Rule,
 )
 from filters.selection import FilterError, Selection
-from pipeline.storage import read_bytes
 from schemas.filters import (
     KNOWN_KEYS,
     AllRule,
@@ -51,9 +51,12 @@ class FilterConfigError(FilterError):
 
 
 def load_selection(path: str, catalog: Catalog, storage_options: dict | None = None) -> Selection:
-    data = read_bytes(path, storage_options)
-    if data is None:
-        raise FileNotFoundError(f"filter file not found: {path}")
+    """Read a filter file (local path or fsspec URL) and parse it."""
+    try:
+        with fsspec.open(path, "rb", **(storage_options or {})) as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"filter file not found: {path}") from None
     return parse_selection(data.decode("utf-8"), catalog, path)
 
 

@@ -31,7 +31,8 @@ from schemas.config import AnnotateConfig, ClusterConfig
 from schemas.documents import DOCUMENT_SCHEMA
 from schemas.manifest import RunManifest, ShardReport
 from signals.batch import TextBatch
-from signals.registry import Family, build_families, compute_families
+from signals.families import build_families
+from signals.registry import Family, compute_families
 
 
 @functools.lru_cache(maxsize=4)

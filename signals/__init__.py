@@ -8,7 +8,8 @@ import pyarrow as pa
 
 from schemas.config import SignalConfig
 from signals.batch import TextBatch
-from signals.registry import Family, Signal, all_signals, build_families, compute_families, register
+from signals.families import all_signals, build_families
+from signals.registry import Family, Signal, compute_families, register
 
 
 def annotate(

@@ -30,11 +30,3 @@ class TextBatch:
         if name not in self._views:
             self._views[name] = compute(self)
         return self._views[name]
-
-    def languages(self) -> list[str | None]:
-        """The language of language-dependent signals: the forced one, else fastText's top label."""
-        if self.forced_language is not None:
-            return [self.forced_language] * len(self)
-        from signals.langid import identify
-
-        return self.view("lid", identify)[0]

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from signals.batch import TextBatch
+from signals.langid import identify, languages
 from signals.registry import Family, Signal, register
 
 # Per-language perplexity cutoffs (head/middle, middle/tail) used by CCNet's bucketing.
@@ -45,8 +46,6 @@ class CCNet(Family):
         return "ccnet_perplexity and ccnet_bucket are null: no KenLM model given (kenlm_models: {lang: path})"
 
     def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
-        from signals.langid import identify
-
         langs, scores = batch.view("lid", identify)
         perplexity = self._perplexity(batch)
         return {
@@ -68,7 +67,7 @@ class CCNet(Family):
 
     @staticmethod
     def _buckets(batch: TextBatch, perplexity: list[float | None]) -> list[int | None]:
-        langs = batch.languages()
+        langs = languages(batch)
         out: list[int | None] = []
         for lang, ppl in zip(langs, perplexity, strict=True):
             cutoffs = DEFAULT_BUCKET_CUTOFFS.get(lang or "")

@@ -27,3 +27,10 @@ def identify_texts(texts: list[str]) -> tuple[list[str | None], np.ndarray]:
 def identify(batch: TextBatch) -> tuple[list[str | None], np.ndarray]:
     """identify_texts over a batch (the shared `lid` view)."""
     return identify_texts(batch.texts)
+
+
+def languages(batch: TextBatch) -> list[str | None]:
+    """The language of language-dependent signals: the batch's forced one, else fastText's top label."""
+    if batch.forced_language is not None:
+        return [batch.forced_language] * len(batch)
+    return batch.view("lid", identify)[0]

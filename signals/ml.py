@@ -22,6 +22,7 @@ import pyarrow as pa
 from signals.batch import TextBatch
 from signals.classifier import predict_scores
 from signals.dsir import dsir_model
+from signals.langid import languages
 from signals.models import fasttext_top1
 from signals.registry import Family, Signal, register
 from signals.views import raw_words_view
@@ -44,7 +45,7 @@ def models_per_document(path: str, batch: TextBatch, load: Callable[[str], Any])
     """The model scoring each document: one for all, or per language when `path` has `{lang}`."""
     if LANG_PLACEHOLDER not in path:
         return [load(path)] * len(batch)
-    langs = batch.languages()
+    langs = languages(batch)
     by_lang = {}
     for lang in set(langs):
         candidate = path.replace(LANG_PLACEHOLDER, lang or "")

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 
 from signals.batch import TextBatch
 from signals.ccnet_text import normalize_line
+from signals.langid import languages
 
 
 @functools.cache
@@ -97,7 +98,7 @@ def batch_perplexity(
     """Perplexity of every document under its language's model; None where there is no model."""
     sentencepiece_models = sentencepiece_models or {}
     out: list[float | None] = []
-    for text, lang in zip(batch.texts, batch.languages(), strict=True):
+    for text, lang in zip(batch.texts, languages(batch), strict=True):
         path = kenlm_models.get(lang or "")
         if path is None:
             out.append(None)

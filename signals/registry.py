@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,25 +64,9 @@ def register(name: str) -> Callable[[type[Family]], type[Family]]:
     return wrap
 
 
-def build_families(names: list[str] | tuple[str, ...] | None, config: SignalConfig) -> list[Family]:
-    """Instantiate families by name (all when `names` is None), validating the names."""
-    _load_builtin_families()
-    if names is None:
-        names = list(_FAMILIES)
-    unknown = [n for n in names if n not in _FAMILIES]
-    if unknown:
-        hints = []
-        for n in unknown:
-            close = difflib.get_close_matches(n, list(_FAMILIES), n=1)
-            hints.append(f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise ValueError(f"unknown signal families: {', '.join(hints)}; known: {', '.join(_FAMILIES)}")
-    return [_FAMILIES[n](config) for n in names]
-
-
-def all_signals(config: SignalConfig | None = None) -> list[tuple[str, Signal]]:
-    """(family, signal) for every column every family can write."""
-    config = config or SignalConfig()
-    return [(f.name, s) for f in build_families(None, config) for s in f.signals()]
+def registered() -> dict[str, FamilyFactory]:
+    """The families registered so far, by name, in registration order (see signals.families)."""
+    return dict(_FAMILIES)
 
 
 def compute_families(families: list[Family], batch: TextBatch) -> pa.Table:
@@ -105,7 +88,3 @@ def compute_families(families: list[Family], batch: TextBatch) -> pa.Table:
             columns[signal.name] = array
             fields.append(signal.field())
     return pa.Table.from_arrays(list(columns.values()), schema=pa.schema(fields))
-
-
-def _load_builtin_families() -> None:
-    import signals.families  # noqa: F401  (registers the built-in families)

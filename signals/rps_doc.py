@@ -27,6 +27,7 @@ from signals.arrays import (
     words_view,
 )
 from signals.batch import TextBatch
+from signals.langid import languages
 from signals.ngrams import NgramClasses, ngram_view
 from signals.registry import Family, Signal, register
 from signals.rounding import rounded
@@ -113,7 +114,7 @@ class RPSDoc(Family):
         lengths = np.diff(raw.doc_start)
         out["rps_doc_curly_bracket"] = rounded(np.where(lengths > 0, _div(curly, lengths), 0.0))
         out["rps_doc_lorem_ipsum"] = rounded(_lorem(words))
-        langs = batch.languages()
+        langs = languages(batch)
         out["rps_doc_stop_word_fraction"] = _stop_word_fraction(tokens, langs, has_words)
         out["rps_doc_ldnoobw_words"] = pa.array(_ldnoobw(words, langs), I32)
         out["rps_doc_ut1_blacklist"] = pa.array(self._ut1(batch), I32)

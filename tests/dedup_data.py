@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 import signals
 from schemas.config import MinHashConfig, SignalConfig
-from signals.registry import build_families
+from signals.families import build_families
 
 
 def make_corpus(n_base: int, seed: int = 0, words: int = 120, rates: tuple[float, ...] = (0.01, 0.03, 0.06, 0.1, 0.2),

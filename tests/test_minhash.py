@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 import signals
 from schemas.config import MinHashConfig, SignalConfig
 from signals import minhash_oph, minhash_rpv2
+from signals.families import build_families
 from signals.minhash import METADATA_KEY
-from signals.registry import build_families
 from signals.views import normalize
 
 SAMPLE = Path(__file__).parent / "data" / "sample" / "texts"

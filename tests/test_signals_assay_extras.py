@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import signals
-from signals.registry import all_signals
+from signals.families import all_signals
 
 
 def extra_values(texts) -> list[dict]:

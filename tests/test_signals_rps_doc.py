@@ -8,7 +8,7 @@ import pytest
 
 import signals
 from schemas.config import SignalConfig
-from signals.registry import all_signals
+from signals.families import all_signals
 from signals.wordlists import bad_words, stop_words
 
 REFERENCE = ("The quick brown fox jumps over the lazy dog. THE END...\n\u2022 bullet line\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from schemas.config import SignalConfig
-from signals.registry import all_signals, build_families
+from signals.families import all_signals, build_families
 
 
 def register(sub: argparse._SubParsersAction) -> None:
