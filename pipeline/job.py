@@ -61,7 +61,7 @@ def run_dedup_stage(job: JobConfig) -> tuple[str, RunManifest]:
     d = job.dedup
     assert d is not None
     config = DedupConfig(inputs=(join(job.output, "annotated"),), output=join(job.output, "dedup"),
-                         threshold=d.threshold, verify=d.verify, keep=d.keep, scheme=d.scheme,
+                         threshold=d.threshold, verify=d.verify, clusters=d.clusters, keep=d.keep, scheme=d.scheme,
                          partitions=d.partitions, storage_options=job.storage_options)
     return config.output, run_dedup(config, job.cluster)
 

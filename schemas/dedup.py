@@ -41,8 +41,12 @@ class DedupConfig(StrictModel):
     threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity of near-duplicates")
     scheme: str | None = Field(None, description="signature scheme (default: the only one in the inputs)")
     verify: VerifyMode = Field(
-        "off", description="drop candidate pairs below the threshold by their exact shingle-set Jaccard ('exact') "
+        "exact", description="drop candidate pairs below the threshold by their exact shingle-set Jaccard ('exact') "
                            "or their signature-estimated Jaccard ('estimate'); true = 'exact'")
+    clusters: Literal["centers", "components"] = Field(
+        "centers", description="with verification, 'centers' splits each component of verified pairs so that every "
+                               "member is a verified near-duplicate of its cluster's first document (no chains); "
+                               "'components' keeps whole connected components")
     keep: str = Field("first", pattern=r"^(first|max:[A-Za-z0-9_]+)$")
     partitions: int | None = Field(None, ge=1, description="shuffle partitions (default: from the corpus size)")
     distributed_components: bool | None = Field(
@@ -53,11 +57,11 @@ class DedupConfig(StrictModel):
     @field_validator("verify", mode="before")
     @classmethod
     def _verify_flag(cls, value: object) -> object:
-        if value is True:
+        if value is True or value is None:
             return "exact"
-        return "off" if value is False or value is None else value
+        return "off" if value is False else value
 
     def output_hash(self) -> str:
         from schemas.config import config_hash
 
-        return config_hash(self.model_dump(include={"threshold", "scheme", "verify", "keep"}))
+        return config_hash(self.model_dump(include={"threshold", "scheme", "verify", "clusters", "keep"}))

@@ -21,7 +21,8 @@ class DedupStage(StrictModel):
     """Reads <output>/annotated, writes <output>/dedup (see schemas/dedup.py)."""
 
     threshold: float = Field(0.8, gt=0.0, le=1.0)
-    verify: bool | Literal["off", "exact", "estimate"] = Field(False, description="see DedupConfig.verify")
+    verify: bool | Literal["off", "exact", "estimate"] = Field("exact", description="see DedupConfig.verify")
+    clusters: Literal["centers", "components"] = Field("centers", description="see DedupConfig.clusters")
     keep: str = Field("first", pattern=r"^(first|max:[A-Za-z0-9_]+)$")
     scheme: str | None = None
     partitions: int | None = Field(None, ge=1)

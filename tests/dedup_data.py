@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -69,3 +71,18 @@ def make_variant_corpus(templates: int, variants: int, unique: int, seed: int = 
             docs.append(" ".join(w if rng.random() > rate else vocab[rng.integers(0, len(vocab))] for w in base))
     docs += [" ".join(vocab[rng.integers(0, len(vocab), words * 3 // 4)]) for _ in range(unique)]
     return [docs[i] for i in rng.permutation(len(docs))]
+
+
+def oracle_pairs(docs: list[str], n: int = 5, words=lambda d: d.lower().replace("!", "").split()
+                 ) -> dict[tuple[int, int], float]:
+    """Exact word-n-gram Jaccard of every pair sharing at least one shingle (others are 0)."""
+    sets = []
+    for d in docs:
+        w = words(d)
+        sets.append({tuple(w[i:i + n]) for i in range(len(w) - n + 1)})
+    index = defaultdict(list)
+    for i, s in enumerate(sets):
+        for g in s:
+            index[g].append(i)
+    pairs = {p for members in index.values() for p in itertools.combinations(members, 2)}
+    return {(a, b): len(sets[a] & sets[b]) / len(sets[a] | sets[b]) for a, b in pairs}

@@ -12,28 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dedup_data import make_corpus, make_variant_corpus, write_annotated  # noqa: E402
+from dedup_data import make_corpus, make_variant_corpus, oracle_pairs, write_annotated  # noqa: E402
 
 from pipeline.dedup.run import run_dedup  # noqa: E402
 from schemas.dedup import DedupConfig  # noqa: E402
 from signals.views import normalize  # noqa: E402
 
 RATES = (0.003, 0.01, 0.02, 0.03, 0.05, 0.1)  # word replacement rates: Jaccard ~0.97 ... ~0.4
-
-
-def oracle_pairs(docs: list[str], n: int = 5, words=lambda d: d.lower().replace("!", "").split()
-                 ) -> dict[tuple[int, int], float]:
-    """Exact word-n-gram Jaccard of every pair sharing at least one shingle (others are 0)."""
-    sets = []
-    for d in docs:
-        w = words(d)
-        sets.append({tuple(w[i:i + n]) for i in range(len(w) - n + 1)})
-    index = defaultdict(list)
-    for i, s in enumerate(sets):
-        for g in s:
-            index[g].append(i)
-    pairs = {p for members in index.values() for p in itertools.combinations(members, 2)}
-    return {(a, b): len(sets[a] & sets[b]) / len(sets[a] | sets[b]) for a, b in pairs}
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +120,13 @@ def test_recall_inside_clusters_of_many_variants(tmp_path):
     """Buckets holding many variants of one template: a member that fails against the bucket's first
     document must still meet the other members it resembles (exact verification checks all pairs of
     small buckets). Precision of clustered pairs is printed, not asserted: connected components join
-    chains of near-duplicates whose ends are below the threshold, whatever the verification."""
+    chains of near-duplicates whose ends are below the threshold, whatever the verification (the
+    default center clusters do not: see the next test)."""
     docs = make_variant_corpus(30, 20, 500, seed=2)
     truth = oracle_pairs(docs)
     write_annotated(docs, tmp_path / "annotated", files=3)
-    run_dedup(DedupConfig(inputs=(str(tmp_path / "annotated"),), output=str(tmp_path / "out"), verify="exact"),
-              None, quiet=True)
+    run_dedup(DedupConfig(inputs=(str(tmp_path / "annotated"),), output=str(tmp_path / "out"), verify="exact",
+                          clusters="components"), None, quiet=True)
     cluster = _clusters(tmp_path / "out")
     pairs = [p for p, j in truth.items() if j >= 0.8]
     recall = np.mean([cluster[a] == cluster[b] for a, b in pairs])
@@ -149,3 +135,44 @@ def test_recall_inside_clusters_of_many_variants(tmp_path):
           f"(J>=0.8) {np.mean(sims >= 0.8):.3f}, (J>=0.7) {np.mean(sims >= 0.7):.3f}")
     assert len(pairs) >= 500 and recall >= 0.98
     assert np.mean(sims >= 0.6) >= 0.99    # nothing joined outside a template's variants
+
+
+def test_default_center_clusters_remove_only_true_near_duplicates(tmp_path):
+    """The default (exact verification, center clusters) on chained template variants: every removed
+    document's true Jaccard with the document kept for its cluster reaches the threshold, and nearly
+    every true pair loses one of its two documents. Whole components remove dissimilar documents."""
+    docs = make_variant_corpus(30, 20, 500, seed=2)
+    truth = oracle_pairs(docs)
+    write_annotated(docs, tmp_path / "annotated", files=3)
+    results = {}
+    for clusters in ("centers", "components"):
+        out = tmp_path / clusters
+        config = DedupConfig(inputs=(str(tmp_path / "annotated"),), output=str(out), clusters=clusters)
+        assert config.verify == "exact"
+        run_dedup(config, None, quiet=True)
+        t = pq.read_table(out)
+        cluster, keep = t.column("fuzzy_cluster").to_numpy(), t.column("fuzzy_keep").to_numpy()
+        removed = np.flatnonzero(~keep)
+        assert (keep[cluster[removed]]).all()       # the cluster id is the kept document (keep rule `first`)
+        similar = np.array([truth.get((min(i, c), max(i, c)), 0.0) >= 0.8 for i, c in zip(removed, cluster[removed], strict=True)])
+        pairs = [p for p, j in truth.items() if j >= 0.8]
+        resolved = np.mean([not (keep[a] and keep[b]) for a, b in pairs])
+        sizes = np.bincount(cluster)[cluster]
+        assert (t.column("cluster_size").to_numpy() == sizes).all()
+        results[clusters] = (len(removed), similar.mean(), resolved)
+        print(f"{clusters}: {len(removed)} removed, removal precision {similar.mean():.3f}, "
+              f"true pairs with one removed {resolved:.3f}")
+    removed, precision, resolved = results["centers"]
+    assert removed >= 150 and precision == 1.0 and resolved >= 0.98
+    assert results["components"][1] < 0.8      # chains: the case the centers exist for
+
+
+def test_greedy_centers_claims_neighbours_in_index_order():
+    from pipeline.dedup.centers import greedy_centers
+
+    # chain 1-2-3-4 and triangle 10-11-12 with a tail 12-13
+    u = np.array([2, 3, 4, 11, 12, 12, 13])
+    v = np.array([1, 2, 3, 10, 10, 11, 12])
+    nodes, center = greedy_centers(u, v)
+    assert dict(zip(nodes.tolist(), center.tolist(), strict=True)) == {
+        1: 1, 2: 1, 3: 3, 4: 3, 10: 10, 11: 10, 12: 10, 13: 13}

@@ -19,12 +19,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="output folder (local or s3://)")
     p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity of near-duplicates (0.8)")
     check = p.add_mutually_exclusive_group()
-    check.add_argument("--verify", dest="verify", action="store_const", const="exact", default="off",
+    check.add_argument("--verify", dest="verify", action="store_const", const="exact", default="exact",
                        help="keep a candidate pair only when the Jaccard of the two documents' word n-gram sets "
-                            "(read from their text) reaches the threshold: precise clusters, more work")
+                            "(read from their text) reaches the threshold: precise clusters (the default)")
     check.add_argument("--verify-estimate", dest="verify", action="store_const", const="estimate",
                        help="the same check on the MinHash signatures' agreement (no text read; an estimate "
                             "with sd ~0.035 at 128 permutations, so pairs near the threshold go either way)")
+    check.add_argument("--no-verify", dest="verify", action="store_const", const="off",
+                       help="link every LSH candidate pair unchecked: fastest, but clusters then join documents "
+                            "well below the threshold (about a third of clustered pairs on real pages)")
+    p.add_argument("--clusters", choices=("centers", "components"), default="centers",
+                   help="with verification: 'centers' (default) makes every cluster member a verified near-duplicate "
+                        "of the document kept for it; 'components' joins whole chains of verified pairs")
     p.add_argument("--keep", default="first",
                    help="which cluster member is kept: 'first' (smallest document index, the default) or "
                         "'max:<signal>' (highest value of a signal column; ties and nulls: first)")
@@ -39,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = DedupConfig(inputs=tuple(args.inputs), output=args.output, threshold=args.threshold,
-                         scheme=args.scheme, verify=args.verify, keep=args.keep, partitions=args.partitions,
+                         scheme=args.scheme, verify=args.verify, clusters=args.clusters, keep=args.keep, partitions=args.partitions,
                          distributed_components=args.distributed_components,
                          storage_options=parse_storage_options(args.storage_option))
     manifest = run_dedup(config, cluster_from_args(args))

@@ -22,7 +22,8 @@ def send_values(number: int, job: Job, signal: str) -> dict:
     values = read_columns(f.path, [signal], job.storage_options).column(signal)
     values = values.cast(pa.float64(), safe=False).fill_null(-np.inf).to_numpy()  # integers past 2**53 round
     for kind in ("exact", "fuzzy"):
-        m = gather(job.dir(f"{kind}_out"), number, MEMBERS, job.storage_options)
+        m = gather(job.fuzzy_members if kind == "fuzzy" else job.dir("exact_out"), number, MEMBERS,
+                   job.storage_options)
         docs, clusters = m.column("doc").to_numpy(), m.column("cluster").to_numpy()
         v = np.nan_to_num(values[docs - f.offset], nan=-np.inf)
         table = pa.table({"doc": docs, "cluster": clusters, "value": v}, schema=RANKED)

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.cluster import dask_client
+from pipeline.dedup import centers, stages
 from pipeline.dedup import keep as keep_rule
-from pipeline.dedup import stages
 from pipeline.dedup.components import union_find
 from pipeline.dedup.inputs import plan_inputs
 from pipeline.dedup.lsh import FN_WEIGHT, optimal_bands
@@ -70,10 +70,12 @@ def _job(config: DedupConfig) -> Job:
     output = absolute(config.output)
     metadata = {"assay.stage": "dedup", "assay.config_hash": config.output_hash(),
                 "assay.dedup": json.dumps({"threshold": config.threshold, "bands": bands, "rows": rows,
-                                           "verify": config.verify, "keep": config.keep,
+                                           "verify": config.verify, "clusters": config.clusters,
+                                           "keep": config.keep,
                                            "signature": plan.parameters}, sort_keys=True)}
     return Job(plan=plan, work=join(output, "_work"), output=output, partitions=partitions, bands=bands,
-               rows=rows, threshold=config.threshold, verify=config.verify, metadata=metadata,
+               rows=rows, threshold=config.threshold, verify=config.verify, clusters=config.clusters,
+               metadata=metadata,
                storage_options=so)
 
 
@@ -114,6 +116,10 @@ def dedup(job: Job, config: DedupConfig, run: Checkpointed) -> tuple[dict[str, A
         stats["star_rounds"] = star_components(forest, job, run)
     else:
         run.once("union_find", lambda: _local_components(forest, job))
+    if job.centers:
+        run(centers.center_edges, files, job, desc="center-edges")
+        made = run(centers.center_clusters, parts, job, desc="centers")
+        stats["center_clusters"] = sum(r["clusters"] for r in made)
     if config.keep.startswith("max:"):
         signal = config.keep.split(":", 1)[1]
         run(keep_rule.send_values, files, job, signal, desc="keep-values")

@@ -6,6 +6,7 @@ bucket_edges (per p)       -> forest/<p> or verify1/<file of anchor>
 verify_attach (per file)   -> verify2/<file of member>  (anchor's shingle set or signature carried along)
 verify_filter (per file)   -> forest/<file>         (pairs whose exact / estimated Jaccard >= threshold)
 components                 -> fuzzy_out/<file>      (pipeline/dedup/run.py)
+centers (with verification) -> fuzzy_center/<file>  (pipeline/dedup/centers.py)
 assemble (per input file)  -> OUT/<stem>.parquet
 """
 
@@ -44,11 +45,21 @@ class Job:
     rows: int
     threshold: float
     verify: str  # "off", "exact" (shingle-set Jaccard) or "estimate" (signature agreement)
+    clusters: str = "components"  # "centers" splits verified components (pipeline/dedup/centers.py)
     metadata: dict[str, str] = field(default_factory=dict)
     storage_options: dict[str, Any] = field(default_factory=dict)
 
     def dir(self, name: str) -> str:
         return join(self.work, name)
+
+    @property
+    def centers(self) -> bool:
+        return self.clusters == "centers" and self.verify != "off"
+
+    @property
+    def fuzzy_members(self) -> str:
+        """Where the final fuzzy cluster of each clustered document is written."""
+        return self.dir("fuzzy_center" if self.centers else "fuzzy_out")
 
 
 def _docs(job: Job, number: int) -> np.ndarray:
@@ -233,6 +244,10 @@ def verify_filter(number: int, job: Job) -> dict:
         pairs += t.num_rows
     u, v = np.concatenate(kept_u), np.concatenate(kept_v)
     _write_forest(u, v, f"f{number:06d}", job)
+    if job.centers:
+        verified = pa.table({"u": u, "v": v}, schema=EDGES)
+        scatter(verified, np.full(len(u), number, dtype=np.int64), job.dir("verified"), f"{number:06d}",
+                job.storage_options)
     return {"pairs": pairs, "verified": len(u)}
 
 
@@ -247,7 +262,7 @@ def assemble(number: int, job: Job) -> dict:
     size = np.ones(len(docs), dtype=np.int32)
     e = gather(job.dir("exact_out"), number, MEMBERS, so)
     exact[e.column("doc").to_numpy() - f.offset] = e.column("cluster").to_numpy()
-    z = gather(job.dir("fuzzy_out"), number, MEMBERS, so)
+    z = gather(job.fuzzy_members, number, MEMBERS, so)
     rows = z.column("doc").to_numpy() - f.offset
     fuzzy[rows] = z.column("cluster").to_numpy()
     size[rows] = z.column("size").to_numpy()
