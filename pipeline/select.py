@@ -79,8 +79,19 @@ def _num_rows(path: str, storage_options: dict | None) -> int:
         return pq.ParquetFile(f).metadata.num_rows
 
 
-def selection_hash(selection: Selection, dedup: str | None) -> str:
-    return config_hash({"selection": repr(selection), "dedup": dedup, "version": _VERSION})
+def selection_hash(selection: Selection, dedup: str | None, upstream: tuple[str, ...] = ()) -> str:
+    return config_hash({"selection": repr(selection), "dedup": dedup, "upstream": list(upstream),
+                        "version": _VERSION})
+
+
+def upstream_hashes(paths: list[str], storage_options: dict | None = None) -> tuple[str, ...]:
+    """The config hashes the annotate and dedup stages wrote into these files' footers: a selection made
+    from other signals or other dedup flags is stale even if its own rules are unchanged."""
+    hashes = set()
+    for path in paths:
+        meta = read_schema(path, storage_options).metadata or {}
+        hashes.add(meta.get(b"assay.config_hash", b"").decode())
+    return tuple(sorted(hashes))
 
 
 def _scan(path: str, storage_options: dict | None) -> pl.LazyFrame:
@@ -110,12 +121,13 @@ def _dedup_rows(frame: pl.LazyFrame, task: ShardTask, dedup_files: list[str], so
     return rows.filter(pl.col("id").is_between(pl.lit(lo), pl.lit(hi))) if lo is not None else rows
 
 
-def select_shard(task: ShardTask, config_json: str, selection: Selection, dedup_files: list[str]) -> dict:
-    """Select one shard into `task.output`; returns its report with the shard's funnel under 'funnel'."""
+def select_shard(task: ShardTask, config_json: str, selection: Selection, dedup_files: list[str],
+                 digest: str) -> dict:
+    """Select one shard into `task.output`; returns its report with the shard's funnel under 'funnel'.
+    `digest` (selection_hash) goes into the shard's marker."""
     started = time.perf_counter()
     config = SelectConfig.model_validate_json(config_json)
     so = config.storage_options
-    digest = selection_hash(selection, config.dedup)
     report = ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="ok",
                          config_hash=digest, worker=socket.gethostname())
     funnel = Funnel()
@@ -200,12 +212,12 @@ def run_select(config: SelectConfig, cluster: ClusterConfig | None, selection: S
                                        "dedup": absolute(config.dedup) if config.dedup else None})
     makedirs(config.output, so)
     tasks = plan_tasks(inputs, config.output)
-    digest = selection_hash(selection, config.dedup)
+    digest = selection_hash(selection, config.dedup, upstream_hashes(inputs + dedup_files, so))
     previous = {t.shard_id: _completed(t, digest, so) for t in tasks}
     pending = [t for t in tasks if previous[t.shard_id] is None]
     if not quiet and len(pending) < len(tasks):
         print(f"resume: {len(tasks) - len(pending)} of {len(tasks)} shards already selected", file=sys.stderr)
-    args = (config.model_dump_json(), selection, dedup_files)
+    args = (config.model_dump_json(), selection, dedup_files, digest)
     if cluster is None:
         fresh = [select_shard(t, *args) for t in tqdm(pending, desc="select", unit="shard", file=sys.stderr,
                                                        disable=quiet)]
