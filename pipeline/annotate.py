@@ -131,6 +131,13 @@ def annotate_shard(task: ShardTask, config_json: str) -> dict:
     return report.model_dump()
 
 
+def annotate_progress(config: AnnotateConfig) -> tuple[int, int]:
+    """(shards complete for this config, shards) of the output, from the markers."""
+    so = config.storage_options
+    tasks = plan_tasks(expand_inputs(config.inputs, so), absolute(config.output))
+    return sum(completed_report(t, config.output_hash(), so) is not None for t in tasks), len(tasks)
+
+
 def run_annotate(config: AnnotateConfig, cluster: ClusterConfig, quiet: bool = False) -> RunManifest:
     """Annotate every input shard not already complete for this config; write the run manifest."""
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

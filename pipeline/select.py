@@ -202,6 +202,20 @@ def prepare(config: SelectConfig, selection: Selection | None = None) -> tuple[S
     return selection, inputs, dedup_files
 
 
+def select_progress(config: SelectConfig) -> tuple[int, int] | None:
+    """(shards complete for this selection, shards); None when the inputs are not there yet."""
+    so = config.storage_options
+    try:
+        selection, inputs, dedup_files = prepare(config)
+    except FileNotFoundError:
+        return None
+    output = absolute(config.output)
+    dedup = absolute(config.dedup) if config.dedup else None
+    digest = selection_hash(selection, dedup, upstream_hashes(inputs + dedup_files, so))
+    tasks = plan_tasks(inputs, output)
+    return sum(_completed(t, digest, so) is not None for t in tasks), len(tasks)
+
+
 def run_select(config: SelectConfig, cluster: ClusterConfig | None, selection: Selection | None = None,
                quiet: bool = False) -> tuple[RunManifest, Funnel]:
     """Select every input shard (in-process when `cluster` is None); write the manifest and funnel.json."""

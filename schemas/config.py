@@ -78,10 +78,30 @@ class AnnotateConfig(StrictModel):
         return config_hash(relevant)
 
 
+class SlurmConfig(StrictModel):
+    """A Dask cluster whose workers are SLURM jobs (dask-jobqueue's SLURMCluster, started by the job)."""
+
+    partition: str = Field(description="SLURM partition (sbatch -p)")
+    jobs: int = Field(1, ge=1, description="SLURM jobs to submit; each runs `processes` worker processes")
+    cores: int = Field(description="cores per job (sbatch --cpus-per-task)", ge=1)
+    processes: int | None = Field(None, ge=1, description="worker processes per job (default: one per core: "
+                                                          "signal extraction holds the GIL)")
+    memory: str = Field(description="memory per job, e.g. '64GB' (split evenly between its worker processes)")
+    walltime: str = Field("24:00:00", pattern=r"^(\d+-)?\d{1,2}:\d{2}:\d{2}$", description="sbatch -t")
+    account: str | None = Field(None, description="sbatch -A")
+    local_directory: str | None = Field(None, description="node-local scratch for worker spill files")
+    job_extra_directives: tuple[str, ...] = Field((), description="more #SBATCH lines, e.g. '--exclusive'")
+    job_script_prologue: tuple[str, ...] = Field((), description="shell lines before the worker starts, e.g. "
+                                                                "'source /path/to/.venv/bin/activate'")
+    wait_for_workers: int = Field(1, ge=0, description="workers to wait for before submitting tasks")
+    wait_timeout: float = Field(3600, gt=0, description="seconds to wait for them (queue time)")
+
+
 class ClusterConfig(StrictModel):
-    """Where tasks run: a LocalCluster of `workers` processes, or an existing scheduler."""
+    """Where tasks run: a LocalCluster of `workers` processes, an existing scheduler, or SLURM jobs."""
 
     scheduler: str | None = None
+    slurm: SlurmConfig | None = None
     workers: int = Field(2, ge=1)
     threads_per_worker: int = Field(1, ge=1)
     memory_limit: str = "auto"

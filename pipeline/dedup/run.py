@@ -168,6 +168,18 @@ def _remove_stale_outputs(output: str, storage_options: dict[str, Any]) -> None:
             fs.rm(path)
 
 
+def dedup_progress(config: DedupConfig) -> tuple[int, int] | None:
+    """(files, files) when the output is complete for this config and the inputs as they are now, else
+    (0, files); None when the inputs cannot be read yet."""
+    config = config.model_copy(update={"output": absolute(config.output)})
+    try:
+        job = _job(config)
+    except (FileNotFoundError, ValueError):
+        return None
+    files = len(job.plan.files)
+    return (files, files) if _complete(job, _fingerprints(job, config)[0]) is not None else (0, files)
+
+
 def run_dedup(config: DedupConfig, cluster: ClusterConfig | None, quiet: bool = False) -> RunManifest:
     """Deduplicate on Dask (or in this process when `cluster` is None); write outputs and the manifest.
 
