@@ -10,11 +10,23 @@ rate as a share of `text.lower().split()` on the same text, a machine-speed yard
 is the wall-clock ratio. Then the CPU time of each shared view and of each family's own work on
 the full set, and with --profile the top functions under cProfile.
 
-Text: tests/data/sample/texts/**/*.txt (public-domain books and the UDHR in several languages), cut
-into documents of about --doc-chars characters at paragraph breaks and repeated to --mb MB.
+Text (--corpus sample, the default): tests/data/sample/texts/**/*.txt (public-domain books and the
+UDHR in several languages), cut into documents of about --doc-chars characters at paragraph breaks
+and repeated to --mb MB. --corpus real: documentation pages of this machine, built once and cached
+(see real_corpus): man pages as `man` renders them and as troff source, /usr/share/doc files
+(READMEs, changelogs, copyright files, HTML), the licences in /usr/share/common-licenses and the
+Python standard library's modules, each file one page, files over 16 KB cut at blank lines into
+pages of about 6 KB, in a seeded shuffle, --mb MB of them (each page once).
 One core: polars, BLAS and fastText are limited to one thread.
 
-    .venv/bin/python bench/signals.py [--mb 4] [--repeat 3] [--batch 1000] [--profile]
+    .venv/bin/python bench/signals.py [--corpus sample|real] [--mb 4] [--repeat 3] [--batch 1000] [--profile]
+
+--annotate prints only the headline: `signals.annotate(texts, language="en")`, all families, one
+process, warm, on the sample and on the real corpus (MB/s per CPU-second, median of --repeat), and
+with --against REF the same rows for the code of git revision REF (e.g. main), exported to a
+temporary folder and timed in worker processes that alternate with this checkout's:
+
+    .venv/bin/python bench/signals.py --annotate --against main --repeat 5
 """
 
 from __future__ import annotations
@@ -32,14 +44,24 @@ for _var in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "M
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
+import gzip  # noqa: E402
+import json  # noqa: E402
 import pstats  # noqa: E402
+import random  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sysconfig  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+if os.environ.get("ASSAY_BENCH_CODE"):  # a --worker timing another checkout's code (see --against)
+    sys.path.insert(0, os.environ["ASSAY_BENCH_CODE"])
+
+from tqdm import tqdm  # noqa: E402
 
 import signals  # noqa: E402
 from schemas.config import SignalConfig  # noqa: E402
@@ -48,6 +70,7 @@ from signals.ccnet import count_lines  # noqa: E402
 from signals.families import build_families  # noqa: E402
 from signals.models import fasttext_model, lid176_path  # noqa: E402
 from signals.registry import compute_families  # noqa: E402
+from signals.tablecache import cache_dir  # noqa: E402
 from signals.wordlists import bad_words, stop_words  # noqa: E402
 from tests import oracle_signals as oracle  # noqa: E402
 
@@ -79,6 +102,83 @@ def load_documents(mb: float, doc_chars: int) -> list[str]:
         for d in docs:
             out.append(d)
             size += len(d.encode("utf-8"))
+    return out
+
+
+REAL_SOURCES = [Path("/usr/share/man"), Path("/usr/share/doc"), Path("/usr/share/common-licenses"),
+                Path(sysconfig.get_paths()["stdlib"])]
+RENDERED_MAN_PAGES = 400  # `man` takes ~0.1 s a page: the rest are read as troff source
+PAGE_MAX, PAGE_CUT = 16_000, 6_000
+
+
+def _read_page_file(path: Path) -> str | None:
+    """The text of a documentation file (gunzipped), None for binary or unreadable files."""
+    try:
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    if b"\0" in data[:4096]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _rendered_man_page(path: Path) -> str | None:
+    env = {**os.environ, "MANWIDTH": "80", "MAN_KEEP_FORMATTING": "", "LC_ALL": "C.UTF-8"}
+    try:
+        done = subprocess.run(["man", "-E", "UTF-8", "-P", "cat", "-l", str(path)], capture_output=True, env=env,
+                              timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.decode("utf-8", errors="replace") if done.returncode == 0 and done.stdout else None
+
+
+def _pages(text: str) -> list[str]:
+    """One page, or pages of about PAGE_CUT characters cut at blank lines when over PAGE_MAX."""
+    if len(text) <= PAGE_MAX:
+        return [text]
+    out, current, size = [], [], 0
+    for part in text.split("\n\n"):
+        current.append(part)
+        size += len(part) + 2
+        if size >= PAGE_CUT:
+            out.append("\n\n".join(current))
+            current, size = [], 0
+    if current:
+        out.append("\n\n".join(current))
+    return out
+
+
+def real_corpus(mb: float, seed: int = 15) -> list[str]:
+    """--mb MB of this machine's documentation pages (see the module docstring), cached on disk."""
+    path = cache_dir() / f"bench-real-pages-{mb:g}mb-{seed}.jsonl"
+    if path.is_file():
+        with path.open(encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+    files = sorted(p for d in REAL_SOURCES if d.is_dir() for p in d.rglob("*")
+                   if p.is_file() and not p.is_symlink() and p.suffix in {"", ".gz", ".txt", ".md", ".rst", ".html",
+                                                                        ".py", ".Debian", ".1", ".3", ".5", ".7", ".8"})
+    random.Random(seed).shuffle(files)
+    man = [p for p in files if "/man/" in str(p)]
+    rendered = set(man[:RENDERED_MAN_PAGES])
+    out: list[str] = []
+    size = 0
+    for p in tqdm(files, desc="reading documentation pages", unit="file"):
+        text = _rendered_man_page(p) if p in rendered else _read_page_file(p)
+        if not text or len(text) < 200:
+            continue
+        for page in _pages(text):
+            out.append(page)
+            size += len(page.encode("utf-8"))
+        if size >= mb * 1e6:
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for page in out:
+            f.write(json.dumps(page) + "\n")
+    os.replace(tmp, path)
     return out
 
 
@@ -168,19 +268,101 @@ def view_breakdown(parts: list[list[str]], repeat: int) -> list[tuple[str, float
     return [(name, statistics.median(times)) for name, times in steps.items()]
 
 
+def annotate_seconds(docs: list[str], batch: int) -> float:
+    """CPU seconds of signals.annotate(texts, language="en"), all families, over the documents in batches."""
+    start = time.process_time()
+    for texts in batches(docs, batch):
+        signals.annotate(texts, language="en")
+    return time.process_time() - start
+
+
+def corpus(name: str, mb: float | None, doc_chars: int) -> list[str]:
+    return real_corpus(mb or 121.0) if name == "real" else load_documents(mb or 4.0, doc_chars)
+
+
+def worker_seconds(code: Path, name: str, mb: float | None, args: argparse.Namespace) -> float:
+    """One warm annotate pass over a corpus in a fresh process running the code in `code`."""
+    env = {**os.environ, "ASSAY_BENCH_CODE": str(code)}
+    env.pop("PYTHONPATH", None)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--corpus", name, "--batch", str(args.batch),
+           "--doc-chars", str(args.doc_chars)] + (["--mb", str(mb)] if mb else [])
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"worker for {code or ROOT} failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def headline(args: argparse.Namespace) -> None:
+    """annotate MB/s on the sample and the real corpus, for this checkout and --against's revision."""
+    trees: list[tuple[str, Path | None]] = [("this checkout", None)]
+    tmp = None
+    if args.against:
+        tmp = tempfile.TemporaryDirectory(prefix="assay-bench-")
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp.name], input=archive.stdout, check=True)
+        trees.insert(0, (args.against, Path(tmp.name)))
+    print(f'signals.annotate(texts, language="en"), all families, batches of {args.batch}, one process, warm; '
+          f"MB/s per CPU-second, median of {args.repeat} (runs alternate between code trees)")
+    for _, code in trees:  # a first run compiles the other tree's kernels into its numba cache: not timed
+        if code:
+            worker_seconds(code, "sample", 0.5, args)
+    signals.annotate(load_documents(0.5, args.doc_chars)[:50], language="en")
+    rates: dict[tuple[str, str], float] = {}
+    for name in ("sample", "real"):
+        size = args.mb if name == "real" else None
+        docs = corpus(name, size, args.doc_chars)
+        mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
+        times: dict[str, list[float]] = {label: [] for label, _ in trees}
+        for _ in range(args.repeat):
+            for label, code in trees:
+                times[label].append(worker_seconds(code, name, size, args) if code
+                                    else annotate_seconds(docs, args.batch))
+        for label, _ in trees:
+            rates[(name, label)] = mb / statistics.median(times[label])
+            spread = ", ".join(f"{mb / t:.1f}" for t in times[label])
+            print(f"  {name:<7}{len(docs):>7} docs {mb:>7.1f} MB  {label:<14}{rates[(name, label)]:>7.2f} MB/s  "
+                  f"(runs: {spread})")
+    if args.against:
+        for name in ("sample", "real"):
+            print(f"  {name}: this checkout / {args.against} = "
+                  f"{rates[(name, 'this checkout')] / rates[(name, args.against)]:.2f}x")
+    print(f"  real / sample per byte (this checkout): "
+          f"{rates[('real', 'this checkout')] / rates[('sample', 'this checkout')]:.2f}")
+    if tmp:
+        tmp.cleanup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mb", type=float, default=4.0, help="MB of text per run")
+    parser.add_argument("--corpus", choices=["sample", "real"], default="sample",
+                        help="sample: the shipped books, repeated; real: this machine's documentation pages (cached)")
+    parser.add_argument("--mb", type=float, default=None,
+                        help="MB of text per run (default 4; 121 with --corpus real; with --annotate, of the real corpus)")
     parser.add_argument("--doc-chars", type=int, default=3000, help="characters per document")
     parser.add_argument("--batch", type=int, default=1000, help="documents per batch")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the fast full set")
+    parser.add_argument("--annotate", action="store_true",
+                        help="only the headline: annotate MB/s, all families, on the sample and the real corpus")
+    parser.add_argument("--against", metavar="REF", help="with --annotate: also time git revision REF's code")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:  # warm up, then print the CPU seconds of one annotate pass
+        docs = corpus(args.corpus, args.mb, args.doc_chars)
+        signals.annotate(docs[:50], language="en")
+        print(annotate_seconds(docs, args.batch))
+        return
+    if args.annotate:
+        headline(args)
+        return
 
-    docs = load_documents(args.mb, args.doc_chars)
+    if args.corpus == "real":
+        docs = real_corpus(args.mb or 121.0)
+    else:
+        docs = load_documents(args.mb or 4.0, args.doc_chars)
     mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
     parts = batches(docs, args.batch)
-    print(f"{len(docs)} documents, {mb:.2f} MB of text, batches of {args.batch}, median of {args.repeat} runs, "
+    print(f"{args.corpus} corpus: {len(docs)} documents, {mb:.2f} MB of text, batches of {args.batch}, median of {args.repeat} runs, "
           f"one core")
     signals.annotate(docs[:50], families=["ccnet", *MINE])  # warm up: tables, word lists, LID model
 

@@ -1,9 +1,10 @@
-"""Per-code-point property tables taken from Python's own `str` methods and `re` classes.
+"""Per-code-point property tables taken from Python's own `str` methods and regular-expression classes.
 
 The fast signal paths work on arrays of code points; these tables make them agree with the
-per-document definitions (`str.isupper`, `str.isspace`, `re`'s `\\w` and `\\s`) character for
-character, whatever the Python version's Unicode database is. Built once per Python build and
-kept on disk (signals/tablecache.py).
+per-document definitions (`str.isupper`, `str.isspace`, `re`'s `\\w` and `\\s`, and the `\\w` and
+`\\s` of the `regex` engine that RedPajama-V2's raw-word tokenizer runs on) character for character,
+whatever the Python version's or the `regex` release's Unicode database is. Built once per Python
+build and `regex` release and kept on disk (signals/tablecache.py).
 `lower_nfd_tables` does the same for `str.lower()` and NFD (the normalized text).
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import regex
 
 from signals.tablecache import cached_arrays
 
@@ -26,6 +28,12 @@ UPPER = 4  # str.isupper of the single character
 LOWER_OR_TITLE = 8  # lower- or titlecase: a word holding one is not str.isupper
 NUMERIC = 16  # str.isnumeric
 ASCII_ALPHA = 32  # [a-zA-Z]
+# The raw words of RedPajama-V2 (nltk's WordPunctTokenizer, `\w+|[^\w\s]+`) are matched by the
+# `regex` engine, whose classes are Unicode's: its \w adds combining marks (Mn Mc Me), connector
+# punctuation, ZWJ/ZWNJ and other alphabetic symbols to re's, and drops the No digits (² ½ ①);
+# its \s drops U+001C..U+001F. See signals/views.py.
+RAW_WORD = 64  # regex's \w
+RAW_SPACE = 128  # regex's \s
 
 MAX_CODE = 0x110000
 
@@ -35,9 +43,9 @@ def _all_chars() -> str:
     return "".join(map(chr, range(MAX_CODE)))
 
 
-def _mask_from(pattern: str, chars: str) -> np.ndarray:
+def _mask_from(pattern: str, chars: str, engine=re) -> np.ndarray:
     mask = np.zeros(MAX_CODE, dtype=bool)
-    idx = [m.start() for m in re.finditer(pattern, chars)]
+    idx = [m.start() for m in engine.finditer(pattern, chars)]
     mask[idx] = True
     return mask
 
@@ -49,8 +57,10 @@ def _mask_from_method(method: str, chars: str) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def properties() -> np.ndarray:
-    """uint8 bit flags (WORD, SPACE, UPPER, LOWER_OR_TITLE, NUMERIC, ASCII_ALPHA) per code point."""
-    return cached_arrays("properties", __file__, lambda: {"table": _build_properties()})["table"]
+    """uint8 bit flags (WORD, SPACE, UPPER, LOWER_OR_TITLE, NUMERIC, ASCII_ALPHA, RAW_WORD, RAW_SPACE)
+    per code point."""
+    name = f"properties-regex{regex.__version__}"
+    return cached_arrays(name, __file__, lambda: {"table": _build_properties()})["table"]
 
 
 def _build_properties() -> np.ndarray:
@@ -65,6 +75,8 @@ def _build_properties() -> np.ndarray:
     table[_mask_from_method("isnumeric", chars)] |= NUMERIC
     table[ord("a"):ord("z") + 1] |= ASCII_ALPHA
     table[ord("A"):ord("Z") + 1] |= ASCII_ALPHA
+    table[_mask_from(r"\w", chars, regex)] |= RAW_WORD
+    table[_mask_from(r"\s", chars, regex)] |= RAW_SPACE
     return table
 
 

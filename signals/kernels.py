@@ -27,6 +27,8 @@ from signals.chartables import (
     LOWER_OR_TITLE,
     MULTI,
     NUMERIC,
+    RAW_SPACE,
+    RAW_WORD,
     SIGMA_CASED,
     SIGMA_IGNORABLE,
     SMALL_SIGMA,
@@ -41,7 +43,7 @@ _LENGTH_MIX = np.uint64(0xD6E8FEB86659FD93)
 _FMIX = np.uint64(0xFF51AFD7ED558CCD)
 _PAIR_MIX = np.uint64(0x9FB21C651E98DF25)
 _S33 = np.uint64(33)
-_KIND = WORD | SPACE
+_RAW_KIND = RAW_WORD | RAW_SPACE  # WordPunct token classes (regex's \w, \s)
 _NEWLINE, _HASH, _ELLIPSIS, _LBRACE, _RBRACE = 10, 35, 0x2026, 123, 125
 _DOT, _BANG, _QUERY = 46, 33, 63
 _FIRST_NONSTARTER = 0x300  # no code point below has a non-zero canonical combining class
@@ -330,17 +332,18 @@ def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> 
 
 @jit
 def wordpunct_tokens(codes: Array, doc_start: Array, table: Array) -> tuple[Array, ...]:
-    """The tokens \\w+|[^\\w\\s]+ of every document: per token offset, length and hash; per document
-    tokens, tokens holding [a-zA-Z], and tokens for which str.isupper() holds (an upper-case and
-    no lower- or titlecase code point). A token is a maximal run of one kind: \\w, or neither \\w
-    nor whitespace. A first pass counts them, so the outputs are allocated at their size."""
+    """The tokens \\w+|[^\\w\\s]+ of every document, with the `regex` engine's \\w and \\s (RAW_WORD,
+    RAW_SPACE: RedPajama-V2's raw words, see signals/views.py): per token offset, length and hash;
+    per document tokens, tokens holding [a-zA-Z], and tokens for which str.isupper() holds (an
+    upper-case and no lower- or titlecase code point). A token is a maximal run of one kind: \\w,
+    or neither \\w nor whitespace. A first pass counts them, so the outputs are allocated at their size."""
     n_docs = len(doc_start) - 1
     count = np.zeros(n_docs, np.int64)
     for d in range(n_docs):
-        prev, starts = SPACE, 0
+        prev, starts = RAW_SPACE, 0
         for i in range(doc_start[d], doc_start[d + 1]):
-            kind = table[codes[_u(i)]] & _KIND
-            starts += (kind != prev) & (kind != SPACE)
+            kind = table[codes[_u(i)]] & _RAW_KIND
+            starts += (kind != prev) & (kind != RAW_SPACE)
             prev = kind
         count[d] = starts
     m = _total(count)
@@ -354,15 +357,15 @@ def wordpunct_tokens(codes: Array, doc_start: Array, table: Array) -> tuple[Arra
         i, b = doc_start[d], doc_start[d + 1]
         n_ascii, n_caps = 0, 0
         while i < b:
-            kind = table[codes[_u(i)]] & _KIND
-            if kind == SPACE:
+            kind = table[codes[_u(i)]] & _RAW_KIND
+            if kind == RAW_SPACE:
                 i += 1
                 continue
             j, flags, h = i, 0, np.uint64(0)
             while j < b:
                 c = codes[_u(j)]
                 p = table[c]
-                if p & _KIND != kind:
+                if p & _RAW_KIND != kind:
                     break
                 flags |= p
                 h = h * _BASE + np.uint64(c)

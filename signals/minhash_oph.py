@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+import numba
 import numpy as np
 import xxhash
 
@@ -30,7 +31,8 @@ _M1, _M2 = _U(0xFF51AFD7ED558CCD), _U(0xC4CEB9FE1A85EC53)
 _PUNCT = string.punctuation.encode("ascii")
 _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
-_CHUNK_BYTES = 1 << 22  # texts are hashed in chunks of about 4 MiB
+_PUNCTUATION = np.zeros(256, dtype=bool)
+_PUNCTUATION[list(_PUNCT)] = True
 
 
 def fmix64(x: np.ndarray) -> np.ndarray:
@@ -151,33 +153,74 @@ def _densify(sig: np.ndarray, filled: np.ndarray, rows: np.ndarray, num_perm: in
         attempt += _U(1)
 
 
-def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, list[bytes]]]:
-    start, chunk, size = 0, [], 0
-    for i, text in enumerate(texts):
-        encoded = word_bytes(text)
-        chunk.append(encoded)
-        size += len(encoded)
-        if size >= _CHUNK_BYTES:
-            yield start, chunk
-            start, chunk, size = i + 1, [], 0
-    if chunk:
-        yield start, chunk
+@numba.njit(cache=True, inline="always")
+def _fmix64(x: np.uint64) -> np.uint64:
+    """fmix64 of one value."""
+    x ^= x >> np.uint64(33)
+    x *= _M1
+    x ^= x >> np.uint64(33)
+    x *= _M2
+    x ^= x >> np.uint64(33)
+    return x
+
+
+@numba.njit(cache=True)
+def _bin_minima(buf, doc_start, whitespace, punctuation, p, word_key, length_key, q, shingle_key, sig, filled,
+                valid):
+    """word_hashes, shingle_hashes and each bin's minimum in one pass over lowercased UTF-8 texts
+    (buf[doc_start[d]:doc_start[d+1]]): ASCII punctuation bytes are skipped, as if deleted."""
+    n = len(q)
+    k = np.uint64(sig.shape[1])
+    window = np.zeros(n, dtype=np.uint64)
+    for d in range(len(doc_start) - 1):
+        i, end = doc_start[d], doc_start[d + 1]
+        words = 0
+        while i < end:
+            if whitespace[buf[i]]:
+                i += 1
+                continue
+            h, power, length = np.uint64(0), np.uint64(1), 0
+            while i < end and not whitespace[buf[i]]:
+                c = buf[i]
+                if not punctuation[c]:
+                    h += np.uint64(c) * power
+                    power *= p
+                    length += 1
+                i += 1
+            if length == 0:
+                continue
+            for t in range(n - 1):
+                window[t] = window[t + 1]
+            window[n - 1] = _fmix64((h ^ word_key) + np.uint64(length) * length_key)
+            words += 1
+            if words < n:
+                continue
+            s = np.uint64(0)
+            for t in range(n):
+                s += window[t] * q[t]
+            s = _fmix64(s ^ shingle_key)
+            b = np.int64(((s >> np.uint64(32)) * k) >> np.uint64(32))
+            v = np.uint32(s & np.uint64(0xFFFFFFFF))
+            if v < sig[d, b]:
+                sig[d, b] = v
+            filled[d, b] = True
+        valid[d] = words >= n
 
 
 def signatures(texts: Sequence[str], n: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures uint32[docs, num_perm], valid bool[docs]); valid means at least n words."""
+    """(signatures uint32[docs, num_perm], valid bool[docs]); valid means at least n words.
+
+    The words and shingles of word_hashes and shingle_hashes, computed in one compiled pass
+    (tests/test_minhash.py checks the two agree)."""
+    c = _constants(n, seed)
     sig = np.full((len(texts), num_perm), 0xFFFFFFFF, dtype=np.uint32)
     filled = np.zeros((len(texts), num_perm), dtype=bool)
     valid = np.zeros(len(texts), dtype=bool)
-    k = _U(num_perm)
-    for start, chunk in _chunks(texts):
-        words, docs = word_hashes(chunk, n, seed)
-        h, docs = shingle_hashes(words, docs, n, seed)
-        docs += start
-        bins = (((h >> _U(32)) * k) >> _U(32)).astype(np.int64)
-        flat = docs * num_perm + bins
-        np.minimum.at(sig.reshape(-1), flat, (h & LOW32).astype(np.uint32))
-        filled.reshape(-1)[flat] = True
-        valid[docs] = True
+    encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    doc_start = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=doc_start[1:])
+    buf = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
+    _bin_minima(buf, doc_start, _WHITESPACE, _PUNCTUATION, c["p"], c["word"], c["length"], c["q"], c["shingle"],
+                sig, filled, valid)
     _densify(sig, filled, np.flatnonzero(valid), num_perm, n, seed)
     return sig, valid

@@ -7,14 +7,20 @@ normalized words with exact identities) are in signals/arrays.py, computed by si
 
 from __future__ import annotations
 
-import re
 import string
 import unicodedata
+
+import regex
 
 from signals.batch import TextBatch
 
 _PUNCT_BYTES = string.punctuation.encode("ascii")
-RAW_WORD = re.compile(r"\w+|[^\w\s]+")
+# RedPajama-V2's raw words are nltk's WordPunctTokenizer, `\w+|[^\w\s]+` compiled by the `regex`
+# engine (nltk 3.10; releases before compiled it with `re`). regex's \w and \s are Unicode's, not
+# re's: a combining mark, ZWJ/ZWNJ or connector punctuation stays inside a word ("re\u0301sume\u0301"
+# is one token, four with re), a No digit is not a word character ("x²" is two tokens, one with
+# re), and U+001C..U+001F are punctuation, not whitespace.
+RAW_WORD = regex.compile(r"\w+|[^\w\s]+")
 
 
 def normalize(text: str) -> str:
@@ -31,7 +37,8 @@ def normalize(text: str) -> str:
 
 
 def raw_words(text: str) -> list[str]:
-    """WordPunct tokens of the raw text (case kept; punctuation runs are tokens)."""
+    """WordPunct tokens of the raw text as RedPajama-V2 reads them (case kept; punctuation runs are
+    tokens; `regex`'s Unicode \\w and \\s, see RAW_WORD)."""
     return RAW_WORD.findall(text)
 
 

@@ -3,6 +3,12 @@
 Written straight from shared/spec/signals.md (and the assay_* definitions in signals/assay_extras.py)
 with plain Python, as the oracle the fast batch implementation is tested and benchmarked against.
 Values are Python floats/ints/None, floats rounded to 8 decimals as the spec says.
+
+`raw_words` are read as RedPajama-V2's code reads them, not as the spec's `re.findall` line says:
+its Document takes them from nltk's WordPunctTokenizer, whose pattern `\\w+|[^\\w\\s]+` nltk
+(3.10) compiles with the `regex` engine, where \\w and \\s are Unicode's classes (combining marks,
+ZWJ, connector punctuation are word characters; No digits are not; U+001C..U+001F are not
+whitespace). The oracle therefore runs that pattern with `regex`, on the whole text.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ import string
 import unicodedata
 from collections import Counter
 
+import regex
+
 PRECISION = 8
 _PUNCT = str.maketrans("", "", string.punctuation)
-_RAW_WORD = re.compile(r"\w+|[^\w\s]+")
+_RAW_WORD = regex.compile(r"\w+|[^\w\s]+")  # nltk's WordPunctTokenizer, as RedPajama-V2 calls it
 _LINE = re.compile(r"([^\n]*\n|[^\n]+$)")
 _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 _LOREM = re.compile(r"lorem ipsum", re.IGNORECASE)

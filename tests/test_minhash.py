@@ -128,14 +128,47 @@ def test_oph_estimates_jaccard_without_bias():
     assert errors.std() < 0.05
 
 
-def test_oph_is_the_same_alone_in_a_batch_and_across_chunks(monkeypatch):
+def oph_reference(texts: list[str], n: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The oph signatures from the vectorised definitions (word_hashes, shingle_hashes) and np.minimum.at."""
+    sig = np.full((len(texts), num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    filled = np.zeros((len(texts), num_perm), dtype=bool)
+    valid = np.zeros(len(texts), dtype=bool)
+    words, docs = minhash_oph.word_hashes([minhash_oph.word_bytes(t) for t in texts], n, seed)
+    h, docs = minhash_oph.shingle_hashes(words, docs, n, seed)
+    flat = docs * num_perm + (((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)).astype(np.int64)
+    np.minimum.at(sig.reshape(-1), flat, (h & minhash_oph.LOW32).astype(np.uint32))
+    filled.reshape(-1)[flat] = True
+    valid[docs] = True
+    minhash_oph._densify(sig, filled, np.flatnonzero(valid), num_perm, n, seed)
+    return sig, valid
+
+
+DOCPAGES = sorted(p for p in (Path(__file__).parent / "data" / "docpages").iterdir() if p.suffix != ".json")
+
+
+def test_oph_kernel_equals_the_vectorised_definition_on_documentation_pages():
+    assert len(DOCPAGES) >= 12
+    docs = [p.read_text(encoding="utf-8") for p in DOCPAGES] + sample_documents(300)[:40]
+    docs += ["a.b ... c", "x", "", "\u03a3\u03a3 \u0130 \ud800 .,;", "one two three four five six"]
+    for n, num_perm in ((5, 128), (3, 64), (1, 16)):
+        sig, valid = minhash_oph.signatures(docs, n, num_perm, 42)
+        ref_sig, ref_valid = oph_reference(docs, n, num_perm, 42)
+        assert np.array_equal(valid, ref_valid) and np.array_equal(sig, ref_sig), n
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab .,!\t\n\u00c9\u03a3")), max_size=60), max_size=6))
+def test_oph_kernel_equals_the_vectorised_definition_on_random_texts(texts):
+    sig, valid = minhash_oph.signatures(texts, 3, 32, 7)
+    ref_sig, ref_valid = oph_reference(texts, 3, 32, 7)
+    assert np.array_equal(valid, ref_valid) and np.array_equal(sig, ref_sig)
+
+
+def test_oph_is_the_same_alone_in_a_batch():
     docs = sample_documents(300)[:40]
     together, valid = minhash_oph.signatures(docs, 5, 128, 42)
-    monkeypatch.setattr(minhash_oph, "_CHUNK_BYTES", 3000)
-    chunked, _ = minhash_oph.signatures(docs, 5, 128, 42)
     alone = np.stack([minhash_oph.signatures([d], 5, 128, 42)[0][0] for d in docs[:5]])
     assert valid.all()
-    assert np.array_equal(together, chunked)
     assert np.array_equal(together[:5], alone)
     assert len({bytes(row) for row in together}) == len(docs)
 

@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,12 +86,13 @@ def test_hashes_are_the_polynomial_run_hash():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=5))
 def test_wordpunct_tokens_are_the_regex_tokens(texts):
+    """The tokens of the `regex` engine's \\w+|[^\\w\\s]+ (RedPajama-V2's raw words, signals/views.py)."""
     raw = raw_text_view(TextBatch(texts))
     pos, length, _, count, with_ascii, caps = kernels.wordpunct_tokens(raw.codes, raw.doc_start, ct.properties())
     spans = [(int(raw.doc_start[d]) + m.start(), len(m.group())) for d, t in enumerate(texts)
-             for m in re.finditer(r"\w+|[^\w\s]+", t)]
+             for m in regex.finditer(r"\w+|[^\w\s]+", t)]
     assert list(zip(pos.tolist(), length.tolist(), strict=True)) == spans
-    tokens = [re.findall(r"\w+|[^\w\s]+", t) for t in texts]
+    tokens = [regex.findall(r"\w+|[^\w\s]+", t) for t in texts]
     assert count.tolist() == [len(x) for x in tokens]
     assert with_ascii.tolist() == [sum(re.search("[a-zA-Z]", w) is not None for w in x) for x in tokens]
     assert caps.tolist() == [sum(w.isupper() for w in x) for x in tokens]
