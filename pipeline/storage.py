@@ -3,36 +3,33 @@
 from __future__ import annotations
 
 import glob as _glob
-import gzip
-import io
 import os
 import posixpath
 import uuid
 from typing import IO, Any
 
 import fsspec
-import zstandard
 from fsspec.core import url_to_fs
+
+from pipeline.streams import decompressing
 
 
 def filesystem(path: str, storage_options: dict[str, Any] | None = None) -> tuple[fsspec.AbstractFileSystem, str]:
     return url_to_fs(path, **(storage_options or {}))
 
 
-def open_binary(path: str, storage_options: dict[str, Any] | None = None, compression: str | None = None) -> IO[bytes]:
+def open_binary(path: str, storage_options: dict[str, Any] | None = None, compression: str | None = None,
+                max_ratio: float | None = None, check_bytes: int = 64 << 20) -> IO[bytes]:
     """A buffered binary stream; `compression` ('gzip', 'zstd', None) is undone on the fly.
 
-    zstd is read across frames (files made by concatenating frames are common).
+    Every gzip member and zstd frame is read (files made by concatenating them are common). With
+    `max_ratio`, reading raises DecompressionRatioError once `check_bytes` have been decompressed
+    at more than `max_ratio` times the compressed bytes read.
     """
     raw = fsspec.open(path, "rb", **(storage_options or {})).open()
-    if compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if compression == "zstd":
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)
-    if compression is not None:
-        raise ValueError(f"unsupported compression {compression!r}")
-    return raw
+    if compression is None:
+        return raw
+    return decompressing(raw, compression, max_ratio, check_bytes)
 
 
 def absolute(path: str) -> str:
