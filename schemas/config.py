@@ -118,6 +118,8 @@ class ClusterConfig(StrictModel):
     threads_per_worker: int = Field(1, ge=1)
     memory_limit: str = "auto"
     dashboard_address: str = Field(":8787", description="':0' picks a free port")
+    retries: int = Field(2, ge=0, description="reruns of a shard task that failed on a transient error (object "
+                                              "store, network); tasks of a dead worker are rerun elsewhere too")
 
 
 def config_hash(obj: object) -> str:

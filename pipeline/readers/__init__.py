@@ -14,6 +14,7 @@ from pipeline.readers.base import Document, ReadStats, ShardReadError
 from pipeline.readers.jsonl import iter_jsonl
 from pipeline.readers.parquet import iter_parquet
 from pipeline.readers.warc import iter_warc, iter_wet
+from pipeline.retry import is_transient
 from pipeline.storage import open_binary
 from pipeline.streams import DecompressionRatioError
 from schemas.config import ReaderConfig
@@ -71,12 +72,16 @@ def read_documents(
                 doc = next(iterator)
             except StopIteration:
                 break
-            except ShardReadError:
+            except ShardReadError as exc:
+                if exc.__cause__ is not None and is_transient(exc.__cause__):
+                    raise exc.__cause__ from None
                 raise
             except DecompressionRatioError as exc:
                 stats.skip("decompression_ratio", stats.records, None, str(exc))
                 raise ShardReadError(path, stats.records, None, exc) from exc
             except (EOFError, OSError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError, pa.ArrowException) as exc:
+                if is_transient(exc):  # the store or network failed, not the shard: retried, never "partial"
+                    raise
                 raise ShardReadError(path, stats.records, None, exc) from exc
             yield doc
     if stats.records == 0:
