@@ -169,6 +169,8 @@ def run_annotate(config: AnnotateConfig, cluster: ClusterConfig, quiet: bool = F
 
     fresh = run_on_dask(annotate_shard, pending, cluster, config.model_dump_json(), desc="annotate", quiet=quiet,
                         on_error=task_failed)
+    if fresh:  # every task has ended: temporaries left now are those of killed workers
+        remove_stale_temporaries(config.output, so)
     by_shard = {r["shard"]: ShardReport.model_validate(r) for r in fresh}
     reports = [previous[t.shard_id] or by_shard[t.shard_id] for t in tasks]
     return write_manifest("annotate", config, config_hash, inputs, reports, started, so)

@@ -86,6 +86,17 @@ def _unstrip(original: str, path: str) -> str:
     return f"{original.split('://', 1)[0]}://{path}" if "://" in original else path
 
 
+def confined_join(root: str, *parts: str) -> str:
+    """`root/part/...` for names that stay inside `root`: a part that is empty, absolute, a URL, or
+    has a `..` segment is refused (ValueError), whatever input names or configs it came from."""
+    for part in parts:
+        segments = part.replace("\\", "/").split("/")
+        if (not part or part.startswith(("/", "\\", "~")) or "://" in part or ".." in segments
+                or (len(part) > 1 and part[1] == ":")):
+            raise ValueError(f"{part!r}: an output name must be a relative path inside the output folder {root}")
+    return join(root, *parts)
+
+
 def join(base: str, *parts: str) -> str:
     return posixpath.join(base, *parts) if "://" in base else os.path.join(base, *parts)
 
