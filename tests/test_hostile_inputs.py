@@ -184,3 +184,19 @@ def test_ratio_guard_leaves_ordinary_compressed_text_alone(tmp_path):
                                                            decompression_check_bytes=3_000_000), stats):
             kept += 1
     assert 0 < kept < 12_000 and dict(stats.skipped) == {"decompression_ratio": 1}
+
+
+@pytest.mark.slow
+def test_a_failed_shard_makes_the_job_exit_non_zero_naming_it_after_the_others_finish(tmp_path):
+    job = tmp_path / "job.yaml"
+    bad, good = HOSTILE / KINDS["parquet_wrong_type"].file, HOSTILE / KINDS["concatenated_gzip"].file
+    job.write_text(f"output: {tmp_path / 'out'}\ncluster: {{workers: 1, dashboard_address: ':0'}}\n"
+                   f"annotate:\n  inputs: [{bad}, {good}]\n  signals: [ccnet]\n")
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(job)], capture_output=True, text=True,
+                         timeout=180)
+    assert out.returncode == 1, out.stderr
+    assert f"error: {bad}: ValueError: column 'text' is int64, not a string column" in out.stderr
+    assert "1 failed" in out.stderr and "Traceback" not in out.stderr
+    assert pq.read_table(tmp_path / "out" / "annotated" / "concatenated.parquet").num_rows == 7
+    saved = json.loads((tmp_path / "out" / "annotated" / "_manifest.json").read_text())
+    assert [s["status"] for s in saved["shards"]] == ["ok", "error"]
