@@ -74,7 +74,7 @@ def test_a_shard_that_keeps_failing_is_recorded_and_named(tmp_path, s3_options, 
     _upload(fs, tmp_path, "flaky", shards=3)
     with FaultProxy(_port(s3_options), every=0, always_fail="part1.jsonl.gz") as proxy:
         options = {**s3_options, "endpoint_url": proxy.endpoint,
-                   "config_kwargs": {"retries": {"max_attempts": 2, "mode": "standard"}}}
+                   "config_kwargs": {"retries": {"max_attempts": 1, "mode": "standard"}}}
         # expand_inputs lists the folder (no request names part1), so the job starts and part1 fails in its task.
         manifest = run_annotate(AnnotateConfig(inputs=("s3://flaky/raw",), output=str(tmp_path / "out"),
                                                signals=("ccnet",), storage_options=options),
