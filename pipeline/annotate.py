@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from pipeline.manifest import write_manifest
 from pipeline.orchestrate import run_on_dask
 from pipeline.readers import Document, ReadStats, ShardReadError, read_documents
+from pipeline.retry import is_transient
 from pipeline.shards import ShardTask, completed_report, plan_tasks, write_marker
 from pipeline.storage import (
     absolute,
@@ -121,6 +122,8 @@ def annotate_shard(task: ShardTask, config_json: str) -> dict:
         commit(tmp, task.output, so)
     except Exception as exc:  # noqa: BLE001 - the shard fails, the job goes on
         remove_quietly(tmp, so)
+        if is_transient(exc):  # Dask reruns the task (ClusterConfig.retries); then it is recorded as failed
+            raise
         report.status, report.error = "error", f"{task.input}: {type(exc).__name__}: {exc}"
     report.records, report.documents_read = stats.records, stats.documents
     report.rows_written, report.text_bytes = rows, text_bytes
@@ -160,11 +163,14 @@ def run_annotate(config: AnnotateConfig, cluster: ClusterConfig, quiet: bool = F
 
     def task_failed(task: ShardTask, exc: BaseException) -> dict:
         return ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="error",
-                           config_hash=config_hash, error=f"{task.input}: task failed: {type(exc).__name__}: {exc}"
+                           config_hash=config_hash, attempts=cluster.retries + 1,
+                           error=f"{task.input}: failed {cluster.retries + 1} times: {type(exc).__name__}: {exc}"
                            ).model_dump()
 
     fresh = run_on_dask(annotate_shard, pending, cluster, config.model_dump_json(), desc="annotate", quiet=quiet,
                         on_error=task_failed)
+    if fresh:  # every task has ended: temporaries left now are those of killed workers
+        remove_stale_temporaries(config.output, so)
     by_shard = {r["shard"]: ShardReport.model_validate(r) for r in fresh}
     reports = [previous[t.shard_id] or by_shard[t.shard_id] for t in tasks]
     return write_manifest("annotate", config, config_hash, inputs, reports, started, so)

@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from pipeline.commands import COMMANDS
+from pipeline.redact import redact_text
 
 
 class CommandError(Exception):
@@ -25,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CommandError, FileNotFoundError, ValueError) as exc:
-        print(f"assay {args.command}: error: {exc}", file=sys.stderr)
+    except (CommandError, FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"assay {args.command}: error: {redact_text(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"assay {args.command}: interrupted; finished shards are kept, rerun to resume", file=sys.stderr)

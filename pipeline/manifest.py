@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline.redact import redact, redact_text
 from pipeline.storage import join, write_bytes_atomic
 from schemas.manifest import RunManifest, ShardReport
 
@@ -45,9 +46,10 @@ def totals(reports: list[ShardReport]) -> dict[str, int]:
 
 def write_manifest(stage: str, config: BaseModel, config_hash: str, inputs: list[str], reports: list[ShardReport],
                    started: str, storage_options: dict[str, Any] | None = None) -> RunManifest:
+    reports = [r.model_copy(update={"error": redact_text(r.error)}) if r.error else r for r in reports]
     manifest = RunManifest(
         stage=stage, started=started, finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        config=config.model_dump(mode="json"), config_hash=config_hash, inputs=inputs,
+        config=redact(config.model_dump(mode="json")), config_hash=config_hash, inputs=[redact_text(i) for i in inputs],
         versions=package_versions(), totals=totals(reports), shards=reports,
     )
     output = config.output

@@ -35,7 +35,8 @@ def run_on_dask(
     results: list[dict | None] = [None] * len(items)
     failures: list[tuple[int, BaseException]] = []
     with dask_client(cluster, quiet=quiet) as client:
-        futures = [client.submit(fn, item, *args, pure=False, key=f"{desc}-{i}") for i, item in enumerate(items)]
+        futures = [client.submit(fn, item, *args, pure=False, key=f"{desc}-{i}",
+                                 retries=cluster.retries) for i, item in enumerate(items)]
         index = {f.key: i for i, f in enumerate(futures)}
         done_count = 0
         with tqdm(total=len(items), desc=desc, unit="shard", file=sys.stderr, disable=quiet) as bar:

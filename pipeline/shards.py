@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from pipeline.readers import split_name
-from pipeline.storage import filesystem, join, read_bytes, write_bytes_atomic
+from pipeline.storage import confined_join, filesystem, read_bytes, write_bytes_atomic
 from schemas.manifest import ShardReport
 
 MARKER_DIR = "_shards"
@@ -46,8 +46,8 @@ def plan_tasks(inputs: list[str], output_dir: str, suffix: str = ".parquet") -> 
         ShardTask(
             shard_id=ids[p],
             input=p,
-            output=join(output_dir, ids[p] + suffix),
-            marker=join(output_dir, MARKER_DIR, ids[p] + ".json"),
+            output=confined_join(output_dir, ids[p] + suffix),
+            marker=confined_join(output_dir, MARKER_DIR, ids[p] + ".json"),
         )
         for p in inputs
     ]

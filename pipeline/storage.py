@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import glob as _glob
-import gzip
-import io
 import os
 import posixpath
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import fsspec
-import zstandard
 from fsspec.core import url_to_fs
+
+from pipeline.redact import redact_text
+from pipeline.retry import object_store_defaults
+from pipeline.streams import decompressing
 
 
 def filesystem(path: str, storage_options: dict[str, Any] | None = None) -> tuple[fsspec.AbstractFileSystem, str]:
-    return url_to_fs(path, **(storage_options or {}))
+    return url_to_fs(path, **object_store_defaults(path, storage_options))
 
 
-def open_binary(path: str, storage_options: dict[str, Any] | None = None, compression: str | None = None) -> IO[bytes]:
+def open_binary(path: str, storage_options: dict[str, Any] | None = None, compression: str | None = None,
+                max_ratio: float | None = None, check_bytes: int = 64 << 20) -> IO[bytes]:
     """A buffered binary stream; `compression` ('gzip', 'zstd', None) is undone on the fly.
 
-    zstd is read across frames (files made by concatenating frames are common).
+    Every gzip member and zstd frame is read (files made by concatenating them are common). With
+    `max_ratio`, reading raises DecompressionRatioError once `check_bytes` have been decompressed
+    at more than `max_ratio` times the compressed bytes read.
     """
-    raw = fsspec.open(path, "rb", **(storage_options or {})).open()
-    if compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if compression == "zstd":
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)
-    if compression is not None:
-        raise ValueError(f"unsupported compression {compression!r}")
-    return raw
+    raw = fsspec.open(path, "rb", **object_store_defaults(path, storage_options)).open()
+    if compression is None:
+        return raw
+    return decompressing(raw, compression, max_ratio, check_bytes)
 
 
 def absolute(path: str) -> str:
@@ -45,21 +46,55 @@ def expand_inputs(patterns: list[str] | tuple[str, ...], storage_options: dict[s
     out: list[str] = []
     for pattern in patterns:
         pattern = absolute(pattern)
-        fs, stripped = filesystem(pattern, storage_options)
-        if _glob.has_magic(stripped):
-            matches = sorted(fs.glob(stripped))
-            if not matches:
-                raise FileNotFoundError(f"no input matches {pattern!r}")
-        else:
-            if not fs.exists(stripped):
-                raise FileNotFoundError(f"input not found: {pattern!r}")
-            matches = sorted(fs.find(stripped)) if fs.isdir(stripped) else [stripped]
-        out.extend(_unstrip(pattern, m) for m in matches)
+        with access_checked(pattern):
+            out.extend(_expand(pattern, storage_options))
     return sorted(dict.fromkeys(out))
+
+
+_CREDENTIAL_ERRORS = {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"}
+
+
+@contextmanager
+def access_checked(path: str) -> Iterator[None]:
+    """Turn a refused object-store call into one clear PermissionError naming the bucket."""
+    try:
+        yield
+    except Exception as exc:
+        refused = isinstance(exc, PermissionError) or type(exc).__name__ in _CREDENTIAL_ERRORS
+        if not refused or "://" not in path:
+            raise
+        scheme, rest = path.split("://", 1)
+        raise PermissionError(f"{scheme}://{rest.split('/', 1)[0]}: access denied for {redact_text(path)} "
+                              f"({exc}); check the credentials (AWS_* environment variables, ~/.aws, or fsspec "
+                              "configuration)") from None
+
+
+def _expand(pattern: str, storage_options: dict[str, Any] | None) -> list[str]:
+    fs, stripped = filesystem(pattern, storage_options)
+    if _glob.has_magic(stripped):
+        matches = sorted(fs.glob(stripped))
+        if not matches:
+            raise FileNotFoundError(f"no input matches {pattern!r}")
+    else:
+        if not fs.exists(stripped):
+            raise FileNotFoundError(f"input not found: {pattern!r}")
+        matches = sorted(fs.find(stripped)) if fs.isdir(stripped) else [stripped]
+    return [_unstrip(pattern, m) for m in matches]
 
 
 def _unstrip(original: str, path: str) -> str:
     return f"{original.split('://', 1)[0]}://{path}" if "://" in original else path
+
+
+def confined_join(root: str, *parts: str) -> str:
+    """`root/part/...` for names that stay inside `root`: a part that is empty, absolute, a URL, or
+    has a `..` segment is refused (ValueError), whatever input names or configs it came from."""
+    for part in parts:
+        segments = part.replace("\\", "/").split("/")
+        if (not part or part.startswith(("/", "\\", "~")) or "://" in part or ".." in segments
+                or (len(part) > 1 and part[1] == ":")):
+            raise ValueError(f"{part!r}: an output name must be a relative path inside the output folder {root}")
+    return join(root, *parts)
 
 
 def join(base: str, *parts: str) -> str:
@@ -67,8 +102,9 @@ def join(base: str, *parts: str) -> str:
 
 
 def makedirs(path: str, storage_options: dict[str, Any] | None = None) -> None:
-    fs, stripped = filesystem(path, storage_options)
-    fs.makedirs(stripped, exist_ok=True)
+    with access_checked(path):
+        fs, stripped = filesystem(path, storage_options)
+        fs.makedirs(stripped, exist_ok=True)
 
 
 def temporary_name(final: str) -> str:

@@ -56,9 +56,21 @@ class ReaderConfig(StrictModel):
     text_field: str = "text"
     id_field: str | None = "id"
     url_field: str | None = "url"
-    max_doc_chars: int = Field(10_000_000, description="longer documents are skipped and counted")
+    max_doc_chars: int = Field(10_000_000, ge=1, description="longer documents are skipped and counted")
     min_doc_chars: int = Field(1, description="shorter documents (after extraction) are skipped and counted")
     html_main_content: bool = Field(True, description="WARC: keep only the main content of HTML pages")
+    # Limits that protect workers from hostile input; each violation is a counted skip with its reason.
+    max_record_bytes: int = Field(
+        64 << 20, ge=1024, description="a longer JSONL line or WARC record payload is skipped (too_large) while it "
+                                       "is read, never held whole")
+    max_decompression_ratio: float = Field(
+        100.0, gt=1.0, description="stop reading a compressed shard (decompression_ratio) whose decompressed bytes "
+                                   "exceed this multiple of the compressed bytes read ...")
+    decompression_check_bytes: int = Field(
+        64 << 20, ge=1, description="... once at least this many bytes have been decompressed")
+    html_time_budget: float = Field(
+        2.0, gt=0, description="seconds of HTML extraction per WARC record; a record over it is skipped "
+                               "(html_time_budget)")
 
 
 class AnnotateConfig(StrictModel):
@@ -106,6 +118,8 @@ class ClusterConfig(StrictModel):
     threads_per_worker: int = Field(1, ge=1)
     memory_limit: str = "auto"
     dashboard_address: str = Field(":8787", description="':0' picks a free port")
+    retries: int = Field(2, ge=0, description="reruns of a shard task that failed on a transient error (object "
+                                              "store, network); tasks of a dead worker are rerun elsewhere too")
 
 
 def config_hash(obj: object) -> str:

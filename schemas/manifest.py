@@ -22,6 +22,7 @@ class ShardReport(BaseModel):
     skipped: dict[str, int] = Field(default_factory=dict)
     problems: list[dict] = Field(default_factory=list, description="first problems: record, offset, reason")
     error: str | None = None
+    attempts: int = Field(1, description="tries of the shard's task (more when workers died or the store failed)")
     seconds: float = 0.0
     worker: str | None = None
 

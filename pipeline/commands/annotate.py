@@ -29,6 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url-field", default="url", help="JSONL/Parquet url field, if present (default: url)")
     p.add_argument("--batch-size", type=int, default=2000, help="documents per batch / row group")
     p.add_argument("--max-doc-chars", type=int, default=10_000_000, help="skip (and count) longer documents")
+    p.add_argument("--max-record-bytes", type=int, default=64 << 20,
+                   help="skip (and count) longer JSONL lines / WARC payloads, without holding them whole")
+    p.add_argument("--max-decompression-ratio", type=float, default=100.0,
+                   help="stop reading a compressed shard that expands beyond this ratio (after 64 MiB out)")
+    p.add_argument("--html-time-budget", type=float, default=2.0,
+                   help="seconds of HTML extraction per WARC record; slower records are skipped and counted")
     p.add_argument("--kenlm", action="append", metavar="LANG=PATH", help="KenLM model for a language")
     p.add_argument("--perplexity-scope", choices=["document", "lines"], default="document",
                    help="document: score the normalised document as one line, as CCNet does (default); "
@@ -54,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         signals=tuple(s.strip() for s in args.signals.split(",") if s.strip()) if args.signals else None,
         reader=ReaderConfig(format=args.format, text_field=args.text_field, id_field=args.id_field or None,
-                            url_field=args.url_field or None, max_doc_chars=args.max_doc_chars),
+                            url_field=args.url_field or None, max_doc_chars=args.max_doc_chars,
+                            max_record_bytes=args.max_record_bytes,
+                            max_decompression_ratio=args.max_decompression_ratio,
+                            html_time_budget=args.html_time_budget),
         signal_config=SignalConfig(language=args.language, kenlm_models=parse_key_values(args.kenlm, "--kenlm"),
                                    sentencepiece_models=parse_key_values(args.sentencepiece, "--sentencepiece"),
                                    perplexity_scope=args.perplexity_scope,

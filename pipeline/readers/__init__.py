@@ -14,7 +14,9 @@ from pipeline.readers.base import Document, ReadStats, ShardReadError
 from pipeline.readers.jsonl import iter_jsonl
 from pipeline.readers.parquet import iter_parquet
 from pipeline.readers.warc import iter_warc, iter_wet
+from pipeline.retry import is_transient
 from pipeline.storage import open_binary
+from pipeline.streams import DecompressionRatioError
 from schemas.config import ReaderConfig
 
 READERS = {"warc": iter_warc, "wet": iter_wet, "jsonl": iter_jsonl, "parquet": iter_parquet}
@@ -62,18 +64,28 @@ def read_documents(
     if fmt in ("warc", "wet") and compression == "gzip":
         compression = None
     reader = READERS[fmt]
-    with open_binary(path, storage_options, compression) as stream:
+    with open_binary(path, storage_options, compression, config.max_decompression_ratio,
+                     config.decompression_check_bytes) as stream:
         iterator = reader(stream, shard_id, config, stats)
         while True:
             try:
                 doc = next(iterator)
             except StopIteration:
-                return
-            except ShardReadError:
+                break
+            except ShardReadError as exc:
+                if exc.__cause__ is not None and is_transient(exc.__cause__):
+                    raise exc.__cause__ from None
                 raise
+            except DecompressionRatioError as exc:
+                stats.skip("decompression_ratio", stats.records, None, str(exc))
+                raise ShardReadError(path, stats.records, None, exc) from exc
             except (EOFError, OSError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError, pa.ArrowException) as exc:
+                if is_transient(exc):  # the store or network failed, not the shard: retried, never "partial"
+                    raise
                 raise ShardReadError(path, stats.records, None, exc) from exc
             yield doc
+    if stats.records == 0:
+        stats.skip("empty_file", 0, 0, f"{path}: no records")
 
 
 __all__ = ["Document", "ReadStats", "ShardReadError", "detect_format", "read_documents", "split_name"]

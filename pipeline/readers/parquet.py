@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.readers.base import Document, ReadStats, check_size
@@ -15,7 +16,10 @@ def iter_parquet(stream: IO[bytes], shard_id: str, config: ReaderConfig, stats: 
     pf = pq.ParquetFile(stream)
     names = set(pf.schema_arrow.names)
     if config.text_field not in names:
-        raise KeyError(f"no column {config.text_field!r} (columns: {sorted(names)})")
+        raise ValueError(f"no column {config.text_field!r} (columns: {sorted(names)})")
+    text_type = pf.schema_arrow.field(config.text_field).type
+    if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
+        raise ValueError(f"column {config.text_field!r} is {text_type}, not a string column")
     id_field = config.id_field if config.id_field in names else None
     url_field = config.url_field if config.url_field in names else None
     columns = [c for c in (config.text_field, id_field, url_field) if c]
