@@ -24,8 +24,9 @@ from schemas.dedup import DedupConfig
 from schemas.job import JobConfig
 from schemas.manifest import RunManifest
 from schemas.select import SelectConfig
+from schemas.tokens import TokenizeConfig
 
-STAGES = ("annotate", "dedup", "select")
+STAGES = ("annotate", "dedup", "select", "tokenize")
 
 
 def load_job(path: str, overrides: Sequence[str] = ()) -> JobConfig:
@@ -97,6 +98,8 @@ def plan_job(job: JobConfig) -> list[StagePlan]:
         plans.append(StagePlan("dedup", dedup_config(job), run_dedup, dedup_progress))
     if job.select is not None:
         plans.append(StagePlan("select", select_config(job), _run_select, _select_progress))
+    if job.tokenize is not None:
+        plans.append(StagePlan("tokenize", tokenize_config(job), _run_tokenize, _tokenize_progress))
     return plans
 
 
@@ -178,6 +181,27 @@ def select_config(job: JobConfig) -> SelectConfig:
         dedup = None
     return SelectConfig(inputs=(join(job.output, "annotated"),), output=join(job.output, "selected"),
                         filters=s.filters, dedup=dedup, storage_options=job.storage_options)
+
+
+def tokenize_config(job: JobConfig) -> TokenizeConfig:
+    t = job.tokenize
+    assert t is not None
+    return TokenizeConfig(inputs=(t.input or join(job.output, "selected"),), output=join(job.output, "tokens"),
+                          tokenizer=t.tokenizer, seq_len=t.seq_len, pack=t.pack, shuffle_seed=t.shuffle_seed,
+                          bos=t.bos, eos=t.eos, text_field=t.text_field, batch_rows=t.batch_rows,
+                          storage_options=job.storage_options)
+
+
+def _run_tokenize(config: TokenizeConfig, cluster: ClusterConfig) -> RunManifest:
+    from pipeline.tokenize.stage import run_tokenize
+
+    return run_tokenize(config, cluster)
+
+
+def _tokenize_progress(config: TokenizeConfig) -> tuple[int, int] | None:
+    from pipeline.tokenize.stage import tokenize_progress
+
+    return tokenize_progress(config)
 
 
 def _run_select(config: SelectConfig, cluster: ClusterConfig) -> RunManifest:

@@ -35,6 +35,20 @@ class SelectStage(StrictModel):
     dedup: bool | None = Field(None, description="join <output>/dedup on id: None = when it exists")
 
 
+class TokenizeStage(StrictModel):
+    """Reads <output>/selected (or `input`), writes <output>/tokens (see schemas/tokens.py)."""
+
+    input: str | None = Field(None, description="documents to tokenize (default: <output>/selected)")
+    tokenizer: str = Field(description="tokenizers JSON file, relative to the working directory")
+    seq_len: int = Field(2048, ge=8)
+    pack: Literal["bestfit", "concat"] = "bestfit"
+    shuffle_seed: int | None = Field(1234, ge=0)
+    bos: bool = False
+    eos: bool = True
+    text_field: str = "text"
+    batch_rows: int = Field(4096, ge=1)
+
+
 class JobConfig(StrictModel):
     """A whole pipeline run. Stage outputs go to <output>/<stage>/."""
 
@@ -44,3 +58,4 @@ class JobConfig(StrictModel):
     annotate: AnnotateStage
     dedup: DedupStage | None = None
     select: SelectStage | None = None
+    tokenize: TokenizeStage | None = None

@@ -1,0 +1,1 @@
+"""Tokenize and pack: documents → token ids (HF tokenizers, on Dask) → indexed dataset + packed sequences."""
