@@ -10,7 +10,7 @@ from pipeline.job import describe_plan, load_job, run_job
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the stages of a job file",
-                       description="Run a YAML job file (see jobs/): annotate -> dedup -> select, each writing "
+                       description="Run a YAML job file (see jobs/): annotate -> dedup -> select -> tokenize, each writing "
                                    "under the job's output folder. A stage whose output is complete for the same "
                                    "config is skipped; the others resume shard by shard.")
     p.add_argument("job", help="path of the job YAML file")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import socket
@@ -127,14 +128,19 @@ def _tokenizer(path: str, sha256: str):
 def encode_texts(tokenizer, texts: list[str], bos_id: int | None, eos_id: int | None) -> tuple[np.ndarray, np.ndarray]:
     """(flat int32 token ids, per-document lengths) of `encode_batch(texts, add_special_tokens=False)`
     with `bos_id` prepended and `eos_id` appended to every document (None: not added)."""
-    encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
-    pre = [] if bos_id is None else [bos_id]
-    post = [] if eos_id is None else [eos_id]
-    if pre or post:
-        flat = np.fromiter((t for e in encodings for t in (*pre, *e.ids, *post)), dtype=np.int32)
-    else:
-        flat = np.fromiter((t for e in encodings for t in e.ids), dtype=np.int32)
-    lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings)) + len(pre) + len(post)
+    ids = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+    body = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    pre, post = int(bos_id is not None), int(eos_id is not None)
+    lengths = body + pre + post
+    flat = np.empty(int(lengths.sum()), dtype=np.int32)
+    starts = np.cumsum(lengths) - lengths
+    if pre:
+        flat[starts] = bos_id
+    if post:
+        flat[starts + lengths - 1] = eos_id
+    n = int(body.sum())
+    where = np.arange(n) + np.repeat(starts + pre - (np.cumsum(body) - body), body)
+    flat[where] = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=n)
     return flat, lengths
 
 
