@@ -199,3 +199,34 @@ def test_job_plan_has_a_tokenize_stage_after_select(corpus, bestfit_run, tmp_pat
     assert plan.status() == (False, "to run")  # <output>/tokens is not the bestfit folder
     moved = plan.config.model_copy(update={"output": str(out)})
     assert plan.progress(moved) == (10, 10)
+
+
+def test_shipped_tokenizer_facts_from_its_json_agree_with_the_library():
+    from tokenizers import Tokenizer
+
+    from pipeline.tokenize.encode import tokenizer_info
+
+    path = os.path.join(os.path.dirname(SAMPLE_DIR), "..", "..", "jobs", "tokenizer", "tokenizer.json")
+    info, tok = tokenizer_info(path), Tokenizer.from_file(path)
+    assert info.vocab_size == tok.get_vocab_size() == 8192
+    assert (info.eos_id, info.bos_id, info.pad_id) == tuple(tok.token_to_id(t) for t in ("<|endoftext|>", "<s>", "<pad>"))
+    with pytest.raises(ValueError, match="no token '<nope>'"):
+        tokenizer_info(path, eos_token="<nope>")
+
+
+def test_planning_and_progress_never_load_tokenizers_in_the_driver(corpus, bestfit_run):
+    """Loading the tokenizers library beside other stages' checks made `assay run --dry-run` abort at
+    exit now and then; the driver reads the tokenizer's JSON instead."""
+    import subprocess
+    import sys
+
+    out, _ = bestfit_run
+    code = ("import sys; from pipeline.tokenize.stage import tokenize_progress; from schemas.tokens import "
+            f"TokenizeConfig; c = TokenizeConfig(inputs=({corpus['inputs'][0]!r},), output={str(out)!r}, "
+            f"tokenizer={corpus['tokenizer']!r}, seq_len=256, batch_rows=200); print(tokenize_progress(c)); "
+            "print('tokenizers' in sys.modules)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                         env={**os.environ, "PYTHONPATH": root}, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.split() == ["(10,", "10)", "False"]
