@@ -171,6 +171,9 @@ def test_bad_input_is_named(corpus, cluster, tmp_path):
     pq.write_table(pa.table({"id": ["a"], "body": ["no text column"]}), tmp_path / "bad.parquet")
     with pytest.raises(ValueError, match=r"bad\.parquet: no text column 'text'"):
         run_tokenize(config(corpus, tmp_path / "o", inputs=(str(tmp_path / "bad.parquet"),)), cluster, quiet=True)
+    pq.write_table(pa.table({"text": [1, 2]}), tmp_path / "ints.parquet")
+    with pytest.raises(ValueError, match=r"ints\.parquet: text column 'text' is int64, not a string"):
+        run_tokenize(config(corpus, tmp_path / "o", inputs=(str(tmp_path / "ints.parquet"),)), cluster, quiet=True)
     pq.write_table(pa.table({"text": pa.array([None, ""], pa.string())}), tmp_path / "empty.parquet")
     with pytest.raises(ValueError, match="no documents to pack"):
         run_tokenize(config(corpus, tmp_path / "o", inputs=(str(tmp_path / "empty.parquet"),)), cluster, quiet=True)
