@@ -233,3 +233,42 @@ def test_planning_and_progress_never_load_tokenizers_in_the_driver(corpus, bestf
                          env={**os.environ, "PYTHONPATH": root}, timeout=120)
     assert got.returncode == 0, got.stderr
     assert got.stdout.split() == ["(10,", "10)", "False"]
+
+
+@pytest.mark.slow
+def test_killed_tokenize_resumes_to_the_clean_result(corpus, bestfit_run, tmp_path):
+    """SIGKILL `assay tokenize` (its whole process group) part-way through the encode tasks, rerun it:
+    the outputs equal a clean run's, though tasks of 5 rows instead of 200 cut the work differently."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_interrupt_resume import wait_until_group_is_gone
+
+    out, _ = bestfit_run
+    resumed = tmp_path / "resumed"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, "-m", "pipeline.cli", "tokenize", *corpus["inputs"], "--tokenizer", corpus["tokenizer"],
+           "--seq-len", "256", "--batch-rows", "5", "-o", str(resumed), "--workers", "1"]
+    env = {**os.environ, "PYTHONPATH": root}
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=root, env=env)
+    encoded = resumed / ENCODED_DIR
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(encoded.glob("*.arrow")) if encoded.is_dir() else []) < 10:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    wait_until_group_is_gone(proc.pid)
+    done = len(list(encoded.glob("*.arrow")))
+    assert 10 <= done < 200 and not (resumed / "summary.json").exists()
+    rerun = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"resume: {done} of " in rerun.stderr
+    assert not [p for p in resumed.rglob("*") if ".tmp-" in p.name]
+    for name in OUTPUTS[:-2]:
+        assert (resumed / name).read_bytes() == (out / name).read_bytes(), name
+    assert pq.read_table(resumed / "provenance.parquet").equals(pq.read_table(out / "provenance.parquet"))
+    a, b = (json.loads((d / "summary.json").read_text()) for d in (resumed, out))
+    assert a.pop("config_hash") != b.pop("config_hash") and a == b
