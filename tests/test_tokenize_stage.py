@@ -272,3 +272,21 @@ def test_killed_tokenize_resumes_to_the_clean_result(corpus, bestfit_run, tmp_pa
     assert pq.read_table(resumed / "provenance.parquet").equals(pq.read_table(out / "provenance.parquet"))
     a, b = (json.loads((d / "summary.json").read_text()) for d in (resumed, out))
     assert a.pop("config_hash") != b.pop("config_hash") and a == b
+
+
+def test_text_that_encodes_to_nothing_is_a_counted_skip(cluster, tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    tok = Tokenizer(models.WordLevel({"a": 0, "b": 1, "<|endoftext|>": 2, "[UNK]": 3}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.save(str(tmp_path / "words.json"))
+    pq.write_table(pa.table({"text": ["a b", "   \n ", "b zzz"]}), tmp_path / "w.parquet")
+    c = TokenizeConfig(inputs=(str(tmp_path / "w.parquet"),), output=str(tmp_path / "o"),
+                       tokenizer=str(tmp_path / "words.json"), seq_len=8, eos=False, shuffle_seed=None)
+    manifest = run_tokenize(c, cluster, quiet=True)
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["skipped"] == {"no_tokens": 1} and summary["documents"] == 2 and summary["tokens"] == 4
+    assert manifest.shards[0].problems == [{"record": 1, "reason": "no_tokens"}]
+    docs = IndexedTokens(str(tmp_path / "o" / "documents"))
+    assert [docs[i].tolist() for i in range(2)] == [[0, 1], [1, 3]]
+    assert pq.read_table(tmp_path / "o" / "provenance.parquet")["document_id"].to_pylist() == ["w/0", "w/2"]

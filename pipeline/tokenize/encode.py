@@ -183,14 +183,22 @@ def encode_task(task: EncodeTask, config_json: str, info: TokenizerInfo, with_so
         tokenizer = _tokenizer(info.path, info.sha256)
         flat, lengths = encode_texts(tokenizer, texts, info.bos_id if config.bos else None,
                                      info.eos_id if config.eos else None)
+        if (lengths == 0).any():  # text that encodes to nothing (whitespace under some tokenizers), no EOS
+            nothing = np.flatnonzero(lengths == 0)
+            report["skipped"]["no_tokens"] = len(nothing)
+            report["problems"] += [{"record": task.first_row + int(rows[i]), "reason": "no_tokens"}
+                                   for i in nothing[:max(0, 10 - len(report["problems"]))]]
+            has = pa.array(lengths > 0)
+            table, lengths = table.filter(has), lengths[lengths > 0]
+            doc_ids = [d for d, k in zip(doc_ids, has.to_pylist(), strict=True) if k]
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         columns = {"id": pa.array(doc_ids, pa.string()),
                    "tokens": pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.int32()))}
         if with_source:
             columns["source"] = (table.column("source").cast(pa.string()).combine_chunks() if "source" in names
-                                 else pa.nulls(len(texts), pa.string()))
-        report.update(documents_read=len(texts), rows_written=len(texts), tokens=int(lengths.sum()),
+                                 else pa.nulls(len(lengths), pa.string()))
+        report.update(documents_read=table.num_rows, rows_written=table.num_rows, tokens=int(lengths.sum()),
                       text_bytes=int(pc.sum(pc.binary_length(table.column(config.text_field))).as_py() or 0))
         schema = encoded_schema(with_source, task.digest)
         schema = schema.with_metadata({**schema.metadata, b"assay.report": json.dumps(report).encode()})
