@@ -171,6 +171,9 @@ def test_bad_input_is_named(corpus, cluster, tmp_path):
     pq.write_table(pa.table({"id": ["a"], "body": ["no text column"]}), tmp_path / "bad.parquet")
     with pytest.raises(ValueError, match=r"bad\.parquet: no text column 'text'"):
         run_tokenize(config(corpus, tmp_path / "o", inputs=(str(tmp_path / "bad.parquet"),)), cluster, quiet=True)
+    pq.write_table(pa.table({"text": [1, 2]}), tmp_path / "ints.parquet")
+    with pytest.raises(ValueError, match=r"ints\.parquet: text column 'text' is int64, not a string"):
+        run_tokenize(config(corpus, tmp_path / "o", inputs=(str(tmp_path / "ints.parquet"),)), cluster, quiet=True)
     pq.write_table(pa.table({"text": pa.array([None, ""], pa.string())}), tmp_path / "empty.parquet")
     with pytest.raises(ValueError, match="no documents to pack"):
         run_tokenize(config(corpus, tmp_path / "o", inputs=(str(tmp_path / "empty.parquet"),)), cluster, quiet=True)
@@ -199,3 +202,91 @@ def test_job_plan_has_a_tokenize_stage_after_select(corpus, bestfit_run, tmp_pat
     assert plan.status() == (False, "to run")  # <output>/tokens is not the bestfit folder
     moved = plan.config.model_copy(update={"output": str(out)})
     assert plan.progress(moved) == (10, 10)
+
+
+def test_shipped_tokenizer_facts_from_its_json_agree_with_the_library():
+    from tokenizers import Tokenizer
+
+    from pipeline.tokenize.encode import tokenizer_info
+
+    path = os.path.join(os.path.dirname(SAMPLE_DIR), "..", "..", "jobs", "tokenizer", "tokenizer.json")
+    info, tok = tokenizer_info(path), Tokenizer.from_file(path)
+    assert info.vocab_size == tok.get_vocab_size() == 8192
+    assert (info.eos_id, info.bos_id, info.pad_id) == tuple(tok.token_to_id(t) for t in ("<|endoftext|>", "<s>", "<pad>"))
+    with pytest.raises(ValueError, match="no token '<nope>'"):
+        tokenizer_info(path, eos_token="<nope>")
+
+
+def test_planning_and_progress_never_load_tokenizers_in_the_driver(corpus, bestfit_run):
+    """Loading the tokenizers library beside other stages' checks made `assay run --dry-run` abort at
+    exit now and then; the driver reads the tokenizer's JSON instead."""
+    import subprocess
+    import sys
+
+    out, _ = bestfit_run
+    code = ("import sys; from pipeline.tokenize.stage import tokenize_progress; from schemas.tokens import "
+            f"TokenizeConfig; c = TokenizeConfig(inputs=({corpus['inputs'][0]!r},), output={str(out)!r}, "
+            f"tokenizer={corpus['tokenizer']!r}, seq_len=256, batch_rows=200); print(tokenize_progress(c)); "
+            "print('tokenizers' in sys.modules)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                         env={**os.environ, "PYTHONPATH": root}, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.split() == ["(10,", "10)", "False"]
+
+
+@pytest.mark.slow
+def test_killed_tokenize_resumes_to_the_clean_result(corpus, bestfit_run, tmp_path):
+    """SIGKILL `assay tokenize` (its whole process group) part-way through the encode tasks, rerun it:
+    the outputs equal a clean run's, though tasks of 5 rows instead of 200 cut the work differently."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_interrupt_resume import wait_until_group_is_gone
+
+    out, _ = bestfit_run
+    resumed = tmp_path / "resumed"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, "-m", "pipeline.cli", "tokenize", *corpus["inputs"], "--tokenizer", corpus["tokenizer"],
+           "--seq-len", "256", "--batch-rows", "5", "-o", str(resumed), "--workers", "1"]
+    env = {**os.environ, "PYTHONPATH": root}
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=root, env=env)
+    encoded = resumed / ENCODED_DIR
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(encoded.glob("*.arrow")) if encoded.is_dir() else []) < 10:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    wait_until_group_is_gone(proc.pid)
+    done = len(list(encoded.glob("*.arrow")))
+    assert 10 <= done < 200 and not (resumed / "summary.json").exists()
+    rerun = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"resume: {done} of " in rerun.stderr
+    assert not [p for p in resumed.rglob("*") if ".tmp-" in p.name]
+    for name in OUTPUTS[:-2]:
+        assert (resumed / name).read_bytes() == (out / name).read_bytes(), name
+    assert pq.read_table(resumed / "provenance.parquet").equals(pq.read_table(out / "provenance.parquet"))
+    a, b = (json.loads((d / "summary.json").read_text()) for d in (resumed, out))
+    assert a.pop("config_hash") != b.pop("config_hash") and a == b
+
+
+def test_text_that_encodes_to_nothing_is_a_counted_skip(cluster, tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    tok = Tokenizer(models.WordLevel({"a": 0, "b": 1, "<|endoftext|>": 2, "[UNK]": 3}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.save(str(tmp_path / "words.json"))
+    pq.write_table(pa.table({"text": ["a b", "   \n ", "b zzz"]}), tmp_path / "w.parquet")
+    c = TokenizeConfig(inputs=(str(tmp_path / "w.parquet"),), output=str(tmp_path / "o"),
+                       tokenizer=str(tmp_path / "words.json"), seq_len=8, eos=False, shuffle_seed=None)
+    manifest = run_tokenize(c, cluster, quiet=True)
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["skipped"] == {"no_tokens": 1} and summary["documents"] == 2 and summary["tokens"] == 4
+    assert manifest.shards[0].problems == [{"record": 1, "reason": "no_tokens"}]
+    docs = IndexedTokens(str(tmp_path / "o" / "documents"))
+    assert [docs[i].tolist() for i in range(2)] == [[0, 1], [1, 3]]
+    assert pq.read_table(tmp_path / "o" / "provenance.parquet")["document_id"].to_pylist() == ["w/0", "w/2"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.shards import assign_shard_ids
@@ -98,6 +99,9 @@ def plan_encode(inputs: list[str], config: TokenizeConfig, info: TokenizerInfo) 
         schema = meta.schema.to_arrow_schema()
         if config.text_field not in schema.names:
             raise ValueError(f"{path}: no text column {config.text_field!r} (columns: {', '.join(schema.names)})")
+        kind = schema.field(config.text_field).type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise ValueError(f"{path}: text column {config.text_field!r} is {kind}, not a string")
         with_source = with_source or "source" in schema.names
         upstream = (schema.metadata or {}).get(b"assay.config_hash", b"").decode()
         row = 0
@@ -159,31 +163,43 @@ def encode_task(task: EncodeTask, config_json: str, info: TokenizerInfo, with_so
             names = pf.schema_arrow.names
             columns = [c for c in ("id", "source", config.text_field) if c in names]
             table = pf.read_row_group(task.row_group, columns=columns).slice(task.start, task.stop - task.start)
+        text = table.column(config.text_field)
+        sizes = pc.binary_length(text)
+        keep_mask = pc.fill_null(pc.greater(sizes, 0), False)
+        if not pc.all(keep_mask).as_py():
+            for i in np.flatnonzero(~keep_mask.to_numpy(zero_copy_only=False)).tolist():
+                reason = "null_text" if not text[i].is_valid else "empty"
+                report["skipped"][reason] = report["skipped"].get(reason, 0) + 1
+                if len(report["problems"]) < 10:
+                    report["problems"].append({"record": task.first_row + i, "reason": reason})
+            table = table.filter(keep_mask)
+            rows = np.flatnonzero(keep_mask.to_numpy(zero_copy_only=False))
+        else:
+            rows = np.arange(table.num_rows)
         texts = table.column(config.text_field).to_pylist()
         ids = table.column("id").to_pylist() if "id" in names else [None] * len(texts)
-        sources = table.column("source").to_pylist() if "source" in names else [None] * len(texts)
-        keep = []
-        for i, text in enumerate(texts):
-            reason = "null_text" if text is None else "empty" if text == "" else None
-            if reason is None:
-                keep.append(i)
-                continue
-            report["skipped"][reason] = report["skipped"].get(reason, 0) + 1
-            if len(report["problems"]) < 10:
-                report["problems"].append({"record": task.first_row + i, "reason": reason})
-        texts = [texts[i] for i in keep]
-        doc_ids = [ids[i] if ids[i] is not None else f"{task.shard_id}/{task.first_row + i}" for i in keep]
+        doc_ids = [d if d is not None else f"{task.shard_id}/{task.first_row + i}"
+                   for d, i in zip(ids, rows.tolist(), strict=True)]
         tokenizer = _tokenizer(info.path, info.sha256)
         flat, lengths = encode_texts(tokenizer, texts, info.bos_id if config.bos else None,
                                      info.eos_id if config.eos else None)
+        if (lengths == 0).any():  # text that encodes to nothing (whitespace under some tokenizers), no EOS
+            nothing = np.flatnonzero(lengths == 0)
+            report["skipped"]["no_tokens"] = len(nothing)
+            report["problems"] += [{"record": task.first_row + int(rows[i]), "reason": "no_tokens"}
+                                   for i in nothing[:max(0, 10 - len(report["problems"]))]]
+            has = pa.array(lengths > 0)
+            table, lengths = table.filter(has), lengths[lengths > 0]
+            doc_ids = [d for d, k in zip(doc_ids, has.to_pylist(), strict=True) if k]
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         columns = {"id": pa.array(doc_ids, pa.string()),
                    "tokens": pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.int32()))}
         if with_source:
-            columns["source"] = pa.array([sources[i] for i in keep], pa.string())
-        report.update(documents_read=len(texts), rows_written=len(texts), tokens=int(lengths.sum()),
-                      text_bytes=sum(len(t.encode()) for t in texts))
+            columns["source"] = (table.column("source").cast(pa.string()).combine_chunks() if "source" in names
+                                 else pa.nulls(len(lengths), pa.string()))
+        report.update(documents_read=table.num_rows, rows_written=table.num_rows, tokens=int(lengths.sum()),
+                      text_bytes=int(pc.sum(pc.binary_length(table.column(config.text_field))).as_py() or 0))
         schema = encoded_schema(with_source, task.digest)
         schema = schema.with_metadata({**schema.metadata, b"assay.report": json.dumps(report).encode()})
         out = pa.table([columns[n] for n in schema.names], schema=schema)
