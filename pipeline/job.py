@@ -23,10 +23,11 @@ from schemas.config import AnnotateConfig, ClusterConfig
 from schemas.dedup import DedupConfig
 from schemas.job import JobConfig
 from schemas.manifest import RunManifest
+from schemas.mix import MixConfig
 from schemas.select import SelectConfig
 from schemas.tokens import TokenizeConfig
 
-STAGES = ("annotate", "dedup", "select", "tokenize")
+STAGES = ("annotate", "dedup", "select", "mix", "tokenize")
 
 
 def load_job(path: str, overrides: Sequence[str] = ()) -> JobConfig:
@@ -91,13 +92,17 @@ class StagePlan:
 
 def plan_job(job: JobConfig) -> list[StagePlan]:
     """The configured stages, in order, with the configs they would run."""
-    plans = [StagePlan("annotate", annotate_config(job), run_annotate, annotate_progress)]
+    plans = []
+    if job.annotate is not None:
+        plans.append(StagePlan("annotate", annotate_config(job), run_annotate, annotate_progress))
     if job.dedup is not None:
         from pipeline.dedup.run import dedup_progress, run_dedup
 
         plans.append(StagePlan("dedup", dedup_config(job), run_dedup, dedup_progress))
     if job.select is not None:
         plans.append(StagePlan("select", select_config(job), _run_select, _select_progress))
+    if job.mix is not None:
+        plans.append(StagePlan("mix", mix_config(job), _run_mix, _mix_progress))
     if job.tokenize is not None:
         plans.append(StagePlan("tokenize", tokenize_config(job), _run_tokenize, _tokenize_progress))
     return plans
@@ -186,10 +191,33 @@ def select_config(job: JobConfig) -> SelectConfig:
 def tokenize_config(job: JobConfig) -> TokenizeConfig:
     t = job.tokenize
     assert t is not None
-    return TokenizeConfig(inputs=(t.input or join(job.output, "selected"),), output=join(job.output, "tokens"),
+    default_input = join(job.output, "mix" if job.mix is not None else "selected")
+    return TokenizeConfig(inputs=(t.input or default_input,), output=join(job.output, "tokens"),
                           tokenizer=t.tokenizer, seq_len=t.seq_len, pack=t.pack, shuffle_seed=t.shuffle_seed,
-                          bos=t.bos, eos=t.eos, text_field=t.text_field, batch_rows=t.batch_rows,
+                          bos=t.bos, eos=t.eos, text_field="text" if job.mix else t.text_field, batch_rows=t.batch_rows,
                           storage_options=job.storage_options)
+
+
+def mix_config(job: JobConfig) -> MixConfig:
+    m = job.mix
+    assert m is not None
+    t = job.tokenize
+    return MixConfig(sources=m.sources, output=join(job.output, "mix"), tokenizer=m.tokenizer or t.tokenizer,
+                     total_tokens=m.total_tokens, seed=m.seed, bos=t.bos if t else False, eos=t.eos if t else True,
+                     text_field=t.text_field if t else "text", rows_per_part=m.rows_per_part,
+                     storage_options=job.storage_options)
+
+
+def _run_mix(config: MixConfig, cluster: ClusterConfig) -> RunManifest:
+    from pipeline.mix.stage import run_mix
+
+    return run_mix(config, cluster)
+
+
+def _mix_progress(config: MixConfig) -> tuple[int, int] | None:
+    from pipeline.mix.stage import mix_progress
+
+    return mix_progress(config)
 
 
 def _run_tokenize(config: TokenizeConfig, cluster: ClusterConfig) -> RunManifest:

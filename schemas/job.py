@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from schemas.config import ClusterConfig, ReaderConfig, SignalConfig, StrictModel
+from schemas.mix import MixSource
 
 
 class AnnotateStage(StrictModel):
@@ -49,13 +50,32 @@ class TokenizeStage(StrictModel):
     batch_rows: int = Field(4096, ge=1)
 
 
+class MixStage(StrictModel):
+    """Reads named sources of selected Parquet, writes <output>/mix (see schemas/mix.py); tokenize then reads it."""
+
+    sources: dict[str, MixSource] = Field(min_length=1)
+    total_tokens: int | None = Field(None, gt=0, description="tokens of the whole mixture; required with weights")
+    seed: int = Field(0, ge=0)
+    tokenizer: str | None = Field(None, description="counts tokens with this tokenizer (default: tokenize's)")
+    rows_per_part: int = Field(100_000, ge=1)
+
+
 class JobConfig(StrictModel):
     """A whole pipeline run. Stage outputs go to <output>/<stage>/."""
 
     output: str
     cluster: ClusterConfig = ClusterConfig()
     storage_options: dict[str, object] = Field(default_factory=dict)
-    annotate: AnnotateStage
+    annotate: AnnotateStage | None = Field(None, description="absent: the job starts from existing outputs")
     dedup: DedupStage | None = None
     select: SelectStage | None = None
+    mix: MixStage | None = None
     tokenize: TokenizeStage | None = None
+
+    @model_validator(mode="after")
+    def _mix_has_a_tokenizer(self) -> JobConfig:
+        if self.mix is not None and self.mix.tokenizer is None and self.tokenize is None:
+            raise ValueError("mix: set mix.tokenizer (or a tokenize section, whose tokenizer it then uses)")
+        if self.annotate is None and not (self.mix or self.tokenize):
+            raise ValueError("a job needs an annotate section, or a mix or tokenize section over existing outputs")
+        return self

@@ -119,7 +119,8 @@ def plan_encode(inputs: list[str], config: TokenizeConfig, info: TokenizerInfo) 
 
 
 @functools.lru_cache(maxsize=4)
-def _tokenizer(path: str, sha256: str):
+def load_tokenizer(path: str, sha256: str):
+    """The tokenizer of a file, loaded once per process (keyed by its hash)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(path)
@@ -180,7 +181,7 @@ def encode_task(task: EncodeTask, config_json: str, info: TokenizerInfo, with_so
         ids = table.column("id").to_pylist() if "id" in names else [None] * len(texts)
         doc_ids = [d if d is not None else f"{task.shard_id}/{task.first_row + i}"
                    for d, i in zip(ids, rows.tolist(), strict=True)]
-        tokenizer = _tokenizer(info.path, info.sha256)
+        tokenizer = load_tokenizer(info.path, info.sha256)
         flat, lengths = encode_texts(tokenizer, texts, info.bos_id if config.bos else None,
                                      info.eos_id if config.eos else None)
         if (lengths == 0).any():  # text that encodes to nothing (whitespace under some tokenizers), no EOS

@@ -1,0 +1,1 @@
+"""Mix several selected sources into one training set with exact token proportions."""
