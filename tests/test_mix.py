@@ -54,7 +54,7 @@ def cluster():
 
 def mix_config(root, out, weights=(0.5, 0.3, 0.2), total=30_000, seed=7, caps=(None, None, None), **kw) -> MixConfig:
     sources = {name: {"path": str(root / name), "weight": w, "epoch_cap": cap}
-               for name, w, cap in zip(LANGS, weights, caps)}
+               for name, w, cap in zip(LANGS, weights, caps, strict=True)}
     return MixConfig.model_validate({"sources": sources, "output": str(out), "tokenizer": str(root / "tokenizer.json"),
                                      "total_tokens": total, "seed": seed, **kw})
 
@@ -81,7 +81,7 @@ def test_realised_shares_are_within_one_document_of_the_request(sources, weighte
     table = read_mixture(weighted)
     tokenizer = Tokenizer.from_file(str(sources / "tokenizer.json"))
     tokenizer.encode_special_tokens = True
-    for row, weight in zip(s["sources"], (0.5, 0.3, 0.2)):
+    for row, weight in zip(s["sources"], (0.5, 0.3, 0.2), strict=True):
         assert row["requested_tokens"] == round(30_000 * weight)
         shortfall = row["requested_tokens"] - row["realised_tokens"]
         assert 0 <= shortfall < row["max_document_tokens"], row
@@ -98,7 +98,7 @@ def test_realised_shares_are_within_one_document_of_the_request(sources, weighte
     assert len(glob.glob(str(weighted / "part-*.parquet"))) == -(-table.num_rows // 200)
     # globally shuffled: the sources interleave rather than follow each other
     names = table["source"].to_pylist()
-    assert sum(a != b for a, b in zip(names, names[1:])) > table.num_rows // 3
+    assert sum(a != b for a, b in zip(names, names[1:], strict=False)) > table.num_rows // 3
 
 
 def test_upsampling_repeats_whole_documents_up_to_the_cap(sources, cluster, tmp_path):
@@ -111,7 +111,7 @@ def test_upsampling_repeats_whole_documents_up_to_the_cap(sources, cluster, tmp_
     ids, times = np.unique(mine["id"].to_numpy(zero_copy_only=False), return_counts=True)
     assert times.max() - times.min() <= 1 and times.max() <= 3
     assert len(ids) == web["source_documents"]
-    pairs = set(zip(mine["id"].to_pylist(), mine["epoch"].to_pylist()))
+    pairs = set(zip(mine["id"].to_pylist(), mine["epoch"].to_pylist(), strict=True))
     assert len(pairs) == mine.num_rows  # a document appears once per epoch
 
 
@@ -170,7 +170,7 @@ def test_token_budgets_and_weights_together(sources, cluster, tmp_path):
 
 def test_a_job_mixes_then_tokenizes_with_the_source_in_provenance(sources, tmp_path):
     job = {"output": str(tmp_path / "out"), "cluster": {"workers": 2, "dashboard_address": ":0"},
-           "mix": {"sources": {n: {"path": str(sources / n), "weight": w} for n, w in zip(LANGS, (0.5, 0.3, 0.2))},
+           "mix": {"sources": {n: {"path": str(sources / n), "weight": w} for n, w in zip(LANGS, (0.5, 0.3, 0.2), strict=True)},
                    "total_tokens": 20_000, "seed": 3},
            "tokenize": {"tokenizer": str(sources / "tokenizer.json"), "seq_len": 512}}
     path = tmp_path / "job.yaml"
