@@ -11,7 +11,9 @@ RAYON_NUM_THREADS=--threads in both, alternating, --repeat times:
          Parquet, encode, EOS, intermediates, documents.bin/.idx, best-fit packing, shuffle,
          packed.bin/.idx, cu_seqlens, provenance, summary (a fresh output folder each time)
 
-Prints tokens/s medians and stage / raw. Then the truncation and padding fractions of best-fit and
+Prints tokens/s medians (wall clock) and stage / raw, per pair too; and CPU seconds (this process's
+for raw; this process's, which runs the scheduler and the packing, plus the worker's for the stage),
+the steadier figure on a shared machine. Then the truncation and padding fractions of best-fit and
 concatenation at --seq-lens (2048, 8192) over the stage's document lengths.
 
     .venv/bin/python bench/tokenize.py [--mb 8] [--files 4] [--threads 2] [--repeat 3]
@@ -76,6 +78,13 @@ def write_inputs(docs: list[str], folder: str, files: int) -> list[str]:
     return paths
 
 
+def _cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=8)
@@ -101,7 +110,7 @@ def main() -> None:
     tok = Tokenizer.from_file(str(TOKENIZER))
     tok.encode_special_tokens = True  # as the stage encodes
     batch = 4096
-    raw_s, stage_s = [], []
+    raw_s, stage_s, raw_cpu, stage_cpu = [], [], [], []
     tokens = 0
     with tempfile.TemporaryDirectory() as tmp:
         inputs = write_inputs(docs, tmp, args.files)
@@ -109,17 +118,21 @@ def main() -> None:
         with dask_client(ClusterConfig(workers=1, dashboard_address=":0"), quiet=True) as client:
             cluster = ClusterConfig(scheduler=client.scheduler.address)
             for r in range(args.repeat):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), _cpu()
                 n = 0
                 for i in range(0, len(texts), batch):
                     n += sum(len(e) for e in tok.encode_batch(texts[i:i + batch], add_special_tokens=False))
                 raw_s.append(time.perf_counter() - t)
+                raw_cpu.append(_cpu() - c)
                 out = os.path.join(tmp, f"out{r}")
                 config = TokenizeConfig(inputs=tuple(inputs), output=out, tokenizer=str(TOKENIZER), seq_len=2048,
                                         batch_rows=batch)
-                t = time.perf_counter()
+                workers = client.run(_cpu)
+                t, c = time.perf_counter(), _cpu()
                 run_tokenize(config, cluster, quiet=True)
                 stage_s.append(time.perf_counter() - t)
+                after = client.run(_cpu)
+                stage_cpu.append(_cpu() - c + sum(after[w] - workers[w] for w in after))
                 tokens = n
         lengths = IndexedTokens(os.path.join(tmp, "out0", "documents")).lengths.astype(np.int64)
         assert int(lengths.sum()) == tokens + len(docs), "the stage's tokens = raw tokens + one EOS per document"
@@ -134,6 +147,9 @@ def main() -> None:
         paired = [r / s for r, s in zip(raw_s, stage_s, strict=True)]
         print(f"stage / raw throughput: {raw / stage:.1%} (medians); per pair {[f'{x:.1%}' for x in paired]}, "
               f"median {statistics.median(paired):.1%}")
+        rc, sc = statistics.median(raw_cpu), statistics.median(stage_cpu)
+        print(f"CPU seconds: raw {rc:.2f} ({tokens / rc:,.0f} tokens per CPU-s), stage {sc:.2f} "
+              f"({tokens / sc:,.0f} tokens per CPU-s); stage / raw throughput per CPU-s: {rc / sc:.1%}")
         for seq_len in args.seq_lens:
             for name, fn in (("bestfit", bestfit), ("concat", concat)):
                 p = fn(lengths, seq_len)
