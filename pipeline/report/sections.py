@@ -11,7 +11,7 @@ import polars as pl
 from pipeline.report import plots
 from pipeline.report.data import RunOutputs
 
-HISTOGRAMS_PER_FAMILY = 9
+HISTOGRAMS_PER_FAMILY = 24
 
 
 @dataclass
