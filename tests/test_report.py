@@ -87,8 +87,21 @@ def _self_contained(page: str) -> None:
     assert "<script" not in page
 
 
-def test_report_on_demo_output(demo_out, tmp_path, capsys):
-    page = _report(demo_out, tmp_path)
+@pytest.fixture(scope="module")
+def demo_report(demo_out, tmp_path_factory) -> str:
+    return _report(demo_out, tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def full_report(demo_out, tmp_path_factory):
+    """A run with tokens/, dsir/ and mix/ summaries beside the demo stages, and its report file."""
+    folder = tmp_path_factory.mktemp("full")
+    _report(_with_summaries(demo_out, folder), folder)
+    return folder / "report.html"
+
+
+def test_report_on_demo_output(demo_out, demo_report):
+    page = demo_report
     _self_contained(page)
     funnel = json.loads((demo_out / "selected" / "funnel.json").read_text())
     for title in ("Inputs and counts", "Signal distributions", "Signal correlations", "Filter funnel",
@@ -102,7 +115,7 @@ def test_report_on_demo_output(demo_out, tmp_path, capsys):
     # ccnet, rps_doc, assay_extras histograms (rps_lines are lists), correlations, funnel, clusters, languages
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 7 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
-    assert "not shown: Mixture" in capsys.readouterr().err
+    assert "<li>Mixture: no mix/mix_summary.json</li>" in page
 
 
 def _with_summaries(demo_out, tmp_path):
@@ -117,8 +130,8 @@ def _with_summaries(demo_out, tmp_path):
     return run
 
 
-def test_tokens_dsir_and_mix_sections(demo_out, tmp_path):
-    page = _report(_with_summaries(demo_out, tmp_path), tmp_path)
+def test_tokens_dsir_and_mix_sections(full_report):
+    page = full_report.read_text(encoding="utf-8")
     for title in ("Token counts", "DSIR selection", "Mixture"):
         assert f"<h2>{title}</h2>" in page
     assert "Not shown" not in page
@@ -142,13 +155,12 @@ def test_report_errors_name_the_folder(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_report_renders_in_chromium(demo_out, tmp_path):
+def test_report_renders_in_chromium(full_report, tmp_path):
     reason = chromium.available()
     if reason:
         print(f"skipped: {reason}")
         pytest.skip(reason)
-    page_file = tmp_path / "report.html"
-    _report(_with_summaries(demo_out, tmp_path), tmp_path)
+    page_file = full_report
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html><body><img src="data:image/png;base64,AAAA">'
                    '<script>console.error("boom")</script></body></html>')
