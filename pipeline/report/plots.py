@@ -46,14 +46,14 @@ def signal_histograms(columns: Mapping[str, np.ndarray], groups: np.ndarray | No
             top = bottom + np.histogram(stack, bins=edges)[0]
             ax.stairs(top, edges, baseline=bottom, fill=True, label=label, color=f"C{i}" if label else COLOR)
             bottom = top
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name if ok.any() else f"{name} (all null)", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.locator_params(nbins=4)
     if groups is not None and len(columns):
         axes.flat[0].legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    fig.subplots_adjust(hspace=0.55, wspace=0.25, top=1 - 0.5 / fig.get_figheight())   # tight_layout measures every tick label: slow on big grids
+    fig.subplots_adjust(hspace=0.55, wspace=0.25, top=1 - 0.9 / fig.get_figheight())   # tight_layout measures every tick label: slow on big grids
     return fig
 
 
