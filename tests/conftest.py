@@ -63,3 +63,23 @@ def s3_options(monkeypatch):
     # moto keeps its buckets in process-wide state: forget them, so each test starts empty.
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory):
+    """The demo job (jobs/demo.yaml: annotate, dedup, select on the shipped sample) run once into a tmp dir."""
+    import yaml
+
+    from pipeline.job import load_job, run_job
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path_factory.mktemp("demo") / "out"
+    with open(os.path.join(root, "jobs", "demo.yaml"), encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    raw["output"] = str(out)
+    raw["annotate"]["inputs"] = [os.path.join(root, p) for p in raw["annotate"]["inputs"]]
+    raw["select"]["filters"] = os.path.join(root, raw["select"]["filters"])
+    job_file = out.parent / "demo.yaml"
+    job_file.write_text(yaml.safe_dump(raw))
+    run_job(load_job(str(job_file)))
+    return out
