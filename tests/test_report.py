@@ -111,10 +111,13 @@ def test_report_on_demo_output(demo_out, demo_report):
         assert f"<td>{rule['name']}</td>" in page
     assert f'<td class="n">{funnel["output"]["documents"]}</td>' in page
     assert '<td class="n">263</td>' in page          # documents annotated
-    assert "<li>Token counts: no tokens/summary.json</li>" in page
-    # ccnet, rps_doc, assay_extras histograms (rps_lines are lists), correlations, funnel, clusters, languages
+    tokens = json.loads((demo_out / "tokens" / "summary.json").read_text())   # the demo ends with tokenize
+    assert "<h2>Token counts</h2>" in page
+    assert f'>{tokens["tokens"]}</td>' in page and f'>{tokens["sequences"]}</td>' in page
+    # ccnet, rps_doc, assay_extras histograms (rps_lines are lists), correlations, funnel, clusters, languages,
+    # tokens per source
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == 7 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert len(images) == 8 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert "<li>Mixture: no mix/mix_summary.json</li>" in page
 
 
