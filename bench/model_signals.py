@@ -3,9 +3,6 @@
 - perplexity: the ccnet family with a KenLM model (a word bigram ARPA fitted here on the sample)
   against the same family without one: the ratio is what perplexity costs.
 - classifier: the ml family scoring with a fastText classifier trained here, in documents/s.
-- dsir: assay's importance weight (seeded xxh3 over raw words, indexed sum) against a plain
-  per-document reference (Python `hash()` per n-gram, a bincount vector, a dot product; how
-  RedPajama-V2 computes it), on the same documents: must agree up to hashing, ratio = speed-up.
 - export: `export_shard` (annotated Parquet → rpv2 JSONL.gz) against reading the same columns.
 
 Documents are the paragraphs of the shipped sample texts, grouped and repeated to --docs. One
@@ -31,7 +28,6 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 
-import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 import signals  # noqa: E402
@@ -40,8 +36,6 @@ from schemas.config import SignalConfig  # noqa: E402
 from schemas.documents import DOCUMENT_SCHEMA  # noqa: E402
 from signals.ccnet_text import normalize_line  # noqa: E402
 from signals.classifier import balanced_training_lines, train  # noqa: E402
-from signals.dsir import DSIRModel, corpus_counts, dsir_model  # noqa: E402
-from signals.views import raw_words  # noqa: E402
 
 TEXTS = ROOT / "tests" / "data" / "sample" / "texts"
 
@@ -76,16 +70,6 @@ def write_arpa(texts: list[str], path: Path) -> None:
         for (a, b), c in bigrams.items():
             fh.write(f"{math.log10(c / firsts[a]):.6f}\t{a} {b}\n")
         fh.write("\n\\end\\\n")
-
-
-def reference_importance(words: list[str], log_ratio: np.ndarray) -> float:
-    buckets = log_ratio.shape[0]
-    counts = np.zeros(buckets, dtype=np.int64)
-    for gram in words:
-        counts[abs(hash(gram)) % buckets] += 1
-    for gram in zip(words, words[1:], strict=False):
-        counts[abs(hash(gram)) % buckets] += 1
-    return float(np.inner(counts, log_ratio))
 
 
 def timed(fn, repeat: int) -> float:
@@ -126,17 +110,6 @@ def main() -> int:
         signals.annotate(docs[:10], families=["ml"], config=clf)
         t_clf = timed(lambda: signals.annotate(docs, families=["ml"], config=clf), args.repeat)
         rows.append(("ml: fastText classifier score", t_clf, ""))
-
-        words = [raw_words(d) for d in docs]
-        target, _ = corpus_counts(words[: len(words) // 4])
-        source, _ = corpus_counts(words)
-        path = tmp / "dsir.npz"
-        DSIRModel(target, source).save(str(path))
-        m = dsir_model(str(path))
-        t_ref = timed(lambda: [reference_importance(w, m.log_ratio) for w in words], args.repeat)
-        t_dsir = timed(lambda: [m.importance(w) for w in words], args.repeat)
-        rows.append(("dsir: reference (hash(), bincount, dot)", t_ref, ""))
-        rows.append(("dsir: assay importance", t_dsir, f"{t_ref / t_dsir:.2f}x faster than reference"))
 
         table = signals.annotate(docs, families=["ccnet", "rps_doc", "rps_lines"], config=base)
         import pyarrow as pa

@@ -45,6 +45,8 @@ class SignalConfig(StrictModel):
                                 "lines: each non-empty line scored on its own")
     classifiers: dict[str, str] = Field(default_factory=dict, description="name -> fastText classifier path")
     dsir_targets: dict[str, str] = Field(default_factory=dict, description="target name -> DSIR model path")
+    dsir_length_correction: bool = Field(
+        False, description="also write rps_doc_<target>_importance_length_correction: the weight per word")
     ut1_map: str | None = Field(None, description="domain -> category TSV for rps_doc_ut1_blacklist")
     minhash: MinHashConfig = MinHashConfig()
 

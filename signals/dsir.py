@@ -1,38 +1,48 @@
 """DSIR hashed n-gram features and importance weights (`rps_doc_<target>_importance`).
 
 Features of a document: its `raw_words` (WordPunct tokens, case kept) and their bigrams (the two
-words joined by one space), each hashed with seeded xxh3-64 of its UTF-8 bytes into `buckets`
+words joined by one space), each hashed with seeded XXH64 of its UTF-8 bytes into `buckets`
 (10,000 by default) and counted. A DSIR model holds bucket counts of a target corpus and of the
-source (raw) corpus; the importance of a document is
+raw (source) corpus; the importance of a document is
 
-    Σ_b count_b · (log(p_target[b] + 1e-8) - log(p_source[b] + 1e-8))
+    Σ_b count_b · (log(p_target[b] + 1e-8) - log(p_raw[b] + 1e-8))
 
 with p = counts / Σ counts: the log likelihood ratio of the document under the two bag-of-n-grams
-models. Rounded to 8 decimals; None for an empty text (0 for a text without words). The hash is
-portable (not Python's per-process `hash()`), so a model fitted once scores the same everywhere.
+models. Rounded to 8 decimals; None for an empty text (0 for a text without words). The
+length-corrected weight divides it by the document's word count (its raw words), so documents of
+any length are compared per word. The hash is portable (XXH64, as `xxhash.xxh64_intdigest`), so a
+model fitted once scores the same everywhere. Features of a whole batch come from one numba kernel
+over the batch's WordPunct tokens (kernels.dsir_grams); `feature_buckets` is the per-document
+definition it equals.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import xxhash
 
+from signals import kernels
+from signals.arrays import RawTokens, raw_tokens_view
+from signals.batch import TextBatch
+
 DEFAULT_BUCKETS = 10_000
 DEFAULT_SEED = 0
-FORMAT = "assay-dsir-v1"
-_EPS = 1e-8
+FORMAT = "assay-dsir-v2"
+EPS = 1e-8
 
 
 def feature_buckets(words: Sequence[str], buckets: int = DEFAULT_BUCKETS, seed: int = DEFAULT_SEED) -> np.ndarray:
     """Bucket index of every unigram and bigram of `words` (unigrams first), as int64."""
-    hash_ = xxhash.xxh3_64_intdigest
     grams = list(words) + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    return np.fromiter((hash_(g.encode("utf-8"), seed) % buckets for g in grams), dtype=np.int64, count=len(grams))
+    return np.fromiter((xxhash.xxh64_intdigest(g.encode("utf-8", "surrogatepass"), seed) % buckets for g in grams),
+                       dtype=np.int64, count=len(grams))
 
 
 def hashed_counts(words: Sequence[str], buckets: int = DEFAULT_BUCKETS, seed: int = DEFAULT_SEED) -> np.ndarray:
@@ -41,12 +51,56 @@ def hashed_counts(words: Sequence[str], buckets: int = DEFAULT_BUCKETS, seed: in
 
 
 @dataclass(frozen=True)
+class BatchFeatures:
+    """The n-gram buckets of a batch: `grams[start[d]:start[d+1]]` are document d's; `words[d]` its word count."""
+
+    grams: np.ndarray
+    start: np.ndarray
+    words: np.ndarray
+
+    @functools.cached_property
+    def doc(self) -> np.ndarray:
+        """Document index of every n-gram."""
+        return np.repeat(np.arange(len(self.words)), np.diff(self.start))
+
+    def counts(self, buckets: int, docs: np.ndarray | None = None) -> np.ndarray:
+        """Bucket counts summed over the batch, or over the documents where `docs` (bool) holds."""
+        grams = self.grams if docs is None else self.grams[docs[self.doc]]
+        return np.bincount(grams, minlength=buckets).astype(np.int64)
+
+
+def batch_features(batch: TextBatch, buckets: int = DEFAULT_BUCKETS, seed: int = DEFAULT_SEED) -> BatchFeatures:
+    """DSIR features of every text of the batch (shared per batch and hash parameters)."""
+    def compute(b: TextBatch) -> BatchFeatures:
+        tokens: RawTokens = b.view("raw_tokens", raw_tokens_view)
+        grams, start = kernels.dsir_grams(tokens.codes, tokens.pos, tokens.length, tokens.start, buckets,
+                                          np.uint64(seed))
+        return BatchFeatures(grams, start, tokens.count)
+    return batch.view(f"dsir_features:{buckets}:{seed}", compute)
+
+
+def text_features(texts: Sequence[str], buckets: int = DEFAULT_BUCKETS, seed: int = DEFAULT_SEED) -> BatchFeatures:
+    return batch_features(TextBatch(texts), buckets, seed)
+
+
+def distribution(counts: np.ndarray) -> np.ndarray:
+    """Counts normalised to probabilities (all zeros stay zeros)."""
+    return counts / max(int(counts.sum()), 1)
+
+
+@dataclass(frozen=True)
 class DSIRModel:
-    """Bucket counts of a target and a source corpus, and the hash parameters that made them."""
+    """Bucket counts of a target and a raw corpus, and the hash parameters that made them."""
 
     target_counts: np.ndarray
-    source_counts: np.ndarray
+    raw_counts: np.ndarray
     seed: int = DEFAULT_SEED
+    target: str = "target"
+    documents: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.target_counts.shape != self.raw_counts.shape or self.target_counts.ndim != 1:
+            raise ValueError("target and raw counts differ in shape")
 
     @property
     def buckets(self) -> int:
@@ -54,44 +108,57 @@ class DSIRModel:
 
     @functools.cached_property
     def log_ratio(self) -> np.ndarray:
-        """log(p_target + 1e-8) - log(p_source + 1e-8) per bucket."""
-        target = self.target_counts / max(int(self.target_counts.sum()), 1)
-        source = self.source_counts / max(int(self.source_counts.sum()), 1)
-        return np.log(target + _EPS) - np.log(source + _EPS)
+        """log(p_target + 1e-8) - log(p_raw + 1e-8) per bucket."""
+        return np.log(distribution(self.target_counts) + EPS) - np.log(distribution(self.raw_counts) + EPS)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of the model's canonical JSON (what a weight column records it was made with)."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
 
     def importance(self, words: Sequence[str]) -> float:
-        """Log importance weight of one document given its raw words."""
+        """Log importance weight of one document given its raw words (the per-document definition)."""
         return round(float(self.log_ratio[feature_buckets(words, self.buckets, self.seed)].sum()), 8)
 
+    def weights(self, features: BatchFeatures) -> np.ndarray:
+        """Log importance weight of every document of a featurised batch (float64, rounded to 8 decimals)."""
+        sums = np.bincount(features.doc, weights=self.log_ratio[features.grams], minlength=len(features.words))
+        return np.round(sums, 8)
+
+    def batch_weights(self, texts: Sequence[str]) -> np.ndarray:
+        return self.weights(text_features(texts, self.buckets, self.seed))
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "format": FORMAT, "target": self.target, "buckets": self.buckets, "seed": self.seed,
+            "hash": "xxh64(utf-8) mod buckets", "features": "raw_words unigrams + space-joined bigrams",
+            "documents": dict(sorted(self.documents.items())),
+            "target_counts": self.target_counts.tolist(), "raw_counts": self.raw_counts.tolist(),
+        }, separators=(",", ":"))
+
     def save(self, path: str) -> None:
-        """Write the model as .npz (local path)."""
-        with open(path, "wb") as fh:
-            np.savez(fh, format=np.array(FORMAT), target_counts=self.target_counts,
-                     source_counts=self.source_counts, seed=np.array(self.seed, dtype=np.uint64))
+        """Write the model as one JSON file (local path), via a temporary name."""
+        tmp = f"{path}.tmp-{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(self.to_json())
+        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str) -> DSIRModel:
         if not os.path.exists(path):
             raise FileNotFoundError(f"DSIR model not found: {path}")
-        with np.load(path, allow_pickle=False) as data:
-            if "format" not in data or str(data["format"]) != FORMAT:
-                raise ValueError(f"{path}: not an assay DSIR model (make one with `assay fit-dsir`)")
-            target, source = data["target_counts"], data["source_counts"]
-            if target.shape != source.shape or target.ndim != 1:
-                raise ValueError(f"{path}: target and source counts differ in shape")
-            return cls(target.astype(np.int64), source.astype(np.int64), int(data["seed"]))
-
-
-def corpus_counts(
-    word_lists: Iterable[Sequence[str]], buckets: int = DEFAULT_BUCKETS, seed: int = DEFAULT_SEED
-) -> tuple[np.ndarray, int]:
-    """Summed bucket counts over documents, and the number of documents."""
-    total = np.zeros(buckets, dtype=np.int64)
-    docs = 0
-    for words in word_lists:
-        total += np.bincount(feature_buckets(words, buckets, seed), minlength=buckets)
-        docs += 1
-    return total, docs
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path}: not an assay DSIR model (make one with `assay dsir fit`): {err}") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"{path}: not an assay DSIR model of format {FORMAT} (make one with `assay dsir fit`)")
+        try:
+            return cls(np.asarray(data["target_counts"], dtype=np.int64), np.asarray(data["raw_counts"], dtype=np.int64),
+                       int(data["seed"]), str(data["target"]), {k: int(v) for k, v in data["documents"].items()})
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{path}: malformed DSIR model: {err}") from None
 
 
 @functools.cache

@@ -871,3 +871,155 @@ def joined_utf8(codes: Array, pos: Array, length: Array, word_start: Array) -> t
                     k += 4
     doc_start[n_docs] = k
     return out[:k], doc_start
+
+
+# ---- DSIR hashed n-grams -------------------------------------------------------------------------
+
+_P1 = np.uint64(0x9E3779B185EBCA87)
+_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_P3 = np.uint64(0x165667B19E3779F9)
+_P4 = np.uint64(0x85EBCA77C2B2AE63)
+_P5 = np.uint64(0x27D4EB2F165667C5)
+
+
+@inline
+def _rotl(x: np.uint64, r: int) -> np.uint64:
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
+
+
+@inline
+def _read64(buf: Array, i: int) -> np.uint64:
+    v = np.uint64(0)
+    for k in range(7, -1, -1):
+        v = (v << np.uint64(8)) | np.uint64(buf[_u(i + k)])
+    return v
+
+
+@inline
+def _xxh64_round(acc: np.uint64, lane: np.uint64) -> np.uint64:
+    return _rotl(acc + lane * _P2, 31) * _P1
+
+
+@inline
+def _xxh64_merge(acc: np.uint64, v: np.uint64) -> np.uint64:
+    return (acc ^ _xxh64_round(np.uint64(0), v)) * _P1 + _P4
+
+
+@jit
+def xxh64(buf: Array, start: int, length: int, seed: np.uint64) -> np.uint64:
+    """XXH64 of buf[start:start+length] (uint8) with `seed`: the same value as xxhash.xxh64_intdigest."""
+    i, end = start, start + length
+    if length >= 32:
+        v1, v2, v3, v4 = seed + _P1 + _P2, seed + _P2, seed, seed - _P1
+        while i + 32 <= end:
+            v1 = _xxh64_round(v1, _read64(buf, i))
+            v2 = _xxh64_round(v2, _read64(buf, i + 8))
+            v3 = _xxh64_round(v3, _read64(buf, i + 16))
+            v4 = _xxh64_round(v4, _read64(buf, i + 24))
+            i += 32
+        h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
+        h = _xxh64_merge(_xxh64_merge(_xxh64_merge(_xxh64_merge(h, v1), v2), v3), v4)
+    else:
+        h = seed + _P5
+    h += np.uint64(length)
+    while i + 8 <= end:
+        h = _rotl(h ^ _xxh64_round(np.uint64(0), _read64(buf, i)), 27) * _P1 + _P4
+        i += 8
+    if i + 4 <= end:
+        lane = np.uint64(0)
+        for k in range(3, -1, -1):
+            lane = (lane << np.uint64(8)) | np.uint64(buf[_u(i + k)])
+        h = _rotl(h ^ (lane * _P1), 23) * _P2 + _P3
+        i += 4
+    while i < end:
+        h = _rotl(h ^ (np.uint64(buf[_u(i)]) * _P5), 11) * _P1
+        i += 1
+    h ^= h >> np.uint64(33)
+    h *= _P2
+    h ^= h >> np.uint64(29)
+    h *= _P3
+    h ^= h >> np.uint64(32)
+    return h
+
+
+@inline
+def _put_utf8(out: Array, k: int, c: int) -> int:
+    """Write code point c as UTF-8 (lone surrogates as 3 bytes) at out[k:]; returns the next offset."""
+    if c < 0x80:
+        out[_u(k)] = c
+        return k + 1
+    if c < 0x800:
+        out[_u(k)] = 0xC0 | (c >> 6)
+        out[_u(k + 1)] = 0x80 | (c & 0x3F)
+        return k + 2
+    if c < 0x10000:
+        out[_u(k)] = 0xE0 | (c >> 12)
+        out[_u(k + 1)] = 0x80 | ((c >> 6) & 0x3F)
+        out[_u(k + 2)] = 0x80 | (c & 0x3F)
+        return k + 3
+    out[_u(k)] = 0xF0 | (c >> 18)
+    out[_u(k + 1)] = 0x80 | ((c >> 12) & 0x3F)
+    out[_u(k + 2)] = 0x80 | ((c >> 6) & 0x3F)
+    out[_u(k + 3)] = 0x80 | (c & 0x3F)
+    return k + 4
+
+
+@jit
+def dsir_grams(codes: Array, pos: Array, length: Array, token_start: Array, buckets: int,
+               seed: np.uint64) -> tuple[Array, Array]:
+    """DSIR features of every document: per n-gram its bucket, XXH64(UTF-8, seed) mod `buckets`, of
+    each token (the unigrams, in order) then of each adjacent pair joined by one space (the
+    bigrams); and per document + 1 the offsets of its n-grams (2n - 1 for n tokens, 0 for none)."""
+    n_docs = len(token_start) - 1
+    n_tokens = len(pos)
+    tok_bytes = np.zeros(n_tokens + 1, np.int64)
+    size = 0
+    for t in range(n_tokens):
+        tok_bytes[_u(t)] = size
+        for i in range(pos[_u(t)], pos[_u(t)] + length[_u(t)]):
+            c = codes[_u(i)]
+            size += 1 if c < 0x80 else (2 if c < 0x800 else (3 if c < 0x10000 else 4))
+    tok_bytes[n_tokens] = size
+    utf8 = np.empty(size, np.uint8)
+    longest = 0
+    for t in range(n_tokens):
+        k = tok_bytes[_u(t)]
+        for i in range(pos[_u(t)], pos[_u(t)] + length[_u(t)]):
+            k = _put_utf8(utf8, k, codes[_u(i)])
+    gram_start = np.zeros(n_docs + 1, np.int64)
+    for d in range(n_docs):
+        n = token_start[d + 1] - token_start[d]
+        gram_start[d + 1] = gram_start[d] + (2 * n - 1 if n > 0 else 0)
+        for t in range(token_start[d], token_start[d + 1] - 1):
+            longest = max(longest, tok_bytes[_u(t + 2)] - tok_bytes[_u(t)] + 1)
+    out = np.empty(gram_start[n_docs], np.int64)
+    pair = np.empty(longest, np.uint8)
+    m = np.uint64(buckets)
+    for d in range(n_docs):
+        a, b = token_start[d], token_start[d + 1]
+        g = gram_start[d]
+        for t in range(a, b):
+            s = tok_bytes[_u(t)]
+            out[_u(g)] = np.int64(xxh64(utf8, s, tok_bytes[_u(t + 1)] - s, seed) % m)
+            g += 1
+        for t in range(a, b - 1):
+            s, mid, e = tok_bytes[_u(t)], tok_bytes[_u(t + 1)], tok_bytes[_u(t + 2)]
+            n1 = mid - s
+            for k in range(n1):
+                pair[_u(k)] = utf8[_u(s + k)]
+            pair[_u(n1)] = 32
+            for k in range(e - mid):
+                pair[_u(n1 + 1 + k)] = utf8[_u(mid + k)]
+            out[_u(g)] = np.int64(xxh64(pair, 0, e - s + 1, seed) % m)
+            g += 1
+    return out, gram_start
+
+
+@jit
+def xxh64_strings(data: Array, offsets: Array, seed: np.uint64) -> Array:
+    """XXH64 (seeded) of every string of an Arrow string array: bytes data[offsets[i]:offsets[i+1]]."""
+    n = len(offsets) - 1
+    out = np.empty(n, np.uint64)
+    for i in range(n):
+        out[i] = xxh64(data, offsets[i], offsets[i + 1] - offsets[i], seed)
+    return out

@@ -18,7 +18,7 @@ def test_annotate_writes_model_columns_equal_to_in_process(tmp_path):
     prose, spam = prose_paragraphs(), boilerplate(200, seed=3)
     (tmp_path / "pos.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in prose[::2]))
     (tmp_path / "neg.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in spam[::2]))
-    clf, dsir, lm = tmp_path / "q.bin", tmp_path / "t.npz", tmp_path / "en.arpa"
+    clf, dsir, lm = tmp_path / "q.bin", tmp_path / "t.json", tmp_path / "en.arpa"
     lm.write_text(ARPA)
     assert main(["train-classifier", "--positive", str(tmp_path / "pos.jsonl"), "--negative",
                  str(tmp_path / "neg.jsonl"), "-o", str(clf), "--threads", "1"]) == 0

@@ -93,19 +93,24 @@ def dsir_selection(run: RunOutputs, k: int | None = None, seed: int = 0) -> pl.D
     All DSIR-specific calls are here, so this is the one place to change when the DSIR API changes.
     """
     from pipeline.dsir import fit_dsir
-    from signals.views import raw_words
+    from pipeline.dsir.keys import Candidates, gumbel_keys
 
     if not run.files.get("selected"):
         raise ValueError(f"{run.root}: DSIR needs a selected/ output as its target")
     model, _ = fit_dsir(run.files["selected"], run.files["annotated"])
     docs = run.scan("annotated").select("id", "text").collect()
-    weights = np.array([model.importance(raw_words(t)) if t else np.nan for t in docs["text"]], dtype=float)
+    texts = [t or "" for t in docs["text"]]
+    weights = model.batch_weights(texts).astype(float)
+    weights[[not t for t in texts]] = np.nan
     if k is None:
         k = run.scan("selected").select(pl.len()).collect().item()
-    gumbel = np.random.default_rng(seed).gumbel(size=len(weights))
-    order = np.argsort(-(np.nan_to_num(weights, nan=-np.inf) + gumbel), kind="stable")
+    ids = docs["id"].to_arrow()
+    keys = np.nan_to_num(gumbel_keys(weights, ids, seed), nan=-np.inf)
+    rows = np.arange(len(weights))
+    top = Candidates(keys, np.asarray(docs["id"].to_list(), dtype=str), np.zeros(len(rows), np.int64), rows,
+                     weights).top(k)
     selected = np.zeros(len(weights), dtype=bool)
-    selected[order[:k]] = True
+    selected[top.row] = True
     return pl.DataFrame({"id": docs["id"], "weight": weights, "selected": selected})
 
 
