@@ -21,13 +21,14 @@ from pipeline.manifest import MANIFEST_NAME
 from pipeline.storage import filesystem, join, read_bytes
 from schemas.config import AnnotateConfig, ClusterConfig
 from schemas.dedup import DedupConfig
+from schemas.dsir import DsirConfig
 from schemas.job import JobConfig
 from schemas.manifest import RunManifest
 from schemas.mix import MixConfig
 from schemas.select import SelectConfig
 from schemas.tokens import TokenizeConfig
 
-STAGES = ("annotate", "dedup", "select", "mix", "tokenize")
+STAGES = ("annotate", "dedup", "select", "dsir", "mix", "tokenize")
 
 
 def load_job(path: str, overrides: Sequence[str] = ()) -> JobConfig:
@@ -101,6 +102,8 @@ def plan_job(job: JobConfig) -> list[StagePlan]:
         plans.append(StagePlan("dedup", dedup_config(job), run_dedup, dedup_progress))
     if job.select is not None:
         plans.append(StagePlan("select", select_config(job), _run_select, _select_progress))
+    if job.dsir is not None:
+        plans.append(StagePlan("dsir", dsir_config(job), _run_dsir, _dsir_progress))
     if job.mix is not None:
         plans.append(StagePlan("mix", mix_config(job), _run_mix, _mix_progress))
     if job.tokenize is not None:
@@ -191,11 +194,34 @@ def select_config(job: JobConfig) -> SelectConfig:
 def tokenize_config(job: JobConfig) -> TokenizeConfig:
     t = job.tokenize
     assert t is not None
-    default_input = join(job.output, "mix" if job.mix is not None else "selected")
+    if job.mix is not None:
+        default_input = join(job.output, "mix")
+    else:
+        default_input = join(job.output, "dsir", "selected") if job.dsir is not None else join(job.output, "selected")
     return TokenizeConfig(inputs=(t.input or default_input,), output=join(job.output, "tokens"),
                           tokenizer=t.tokenizer, seq_len=t.seq_len, pack=t.pack, shuffle_seed=t.shuffle_seed,
                           bos=t.bos, eos=t.eos, text_field="text" if job.mix else t.text_field, batch_rows=t.batch_rows,
                           storage_options=job.storage_options)
+
+
+def dsir_config(job: JobConfig) -> DsirConfig:
+    d = job.dsir
+    assert d is not None
+    return DsirConfig(inputs=(d.input or join(job.output, "selected"),), target=d.target, output=join(job.output, "dsir"),
+                      name=d.name, k=d.k, fraction=d.fraction, seed=d.seed, buckets=d.buckets, filters=d.filters,
+                      storage_options=job.storage_options)
+
+
+def _run_dsir(config: DsirConfig, cluster: ClusterConfig) -> RunManifest:
+    from pipeline.dsir.stage import run_dsir
+
+    return run_dsir(config, cluster)
+
+
+def _dsir_progress(config: DsirConfig) -> tuple[int, int] | None:
+    from pipeline.dsir.stage import dsir_progress
+
+    return dsir_progress(config)
 
 
 def mix_config(job: JobConfig) -> MixConfig:

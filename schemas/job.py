@@ -36,10 +36,30 @@ class SelectStage(StrictModel):
     dedup: bool | None = Field(None, description="join <output>/dedup on id: None = when it exists")
 
 
-class TokenizeStage(StrictModel):
-    """Reads <output>/selected (or `input`), writes <output>/tokens (see schemas/tokens.py)."""
+class DsirStage(StrictModel):
+    """Fits a model of `target` against <output>/selected (or `input`), resamples it into <output>/dsir."""
 
-    input: str | None = Field(None, description="documents to tokenize (default: <output>/selected)")
+    input: str | None = Field(None, description="pool to select from (default: <output>/selected)")
+    target: tuple[str, ...] = Field(min_length=1, description="target corpus: shards, .txt files, folders or globs")
+    name: str = Field("target", pattern=r"^[A-Za-z0-9_]+$")
+    k: int | None = Field(None, ge=1, description="documents to select")
+    fraction: float | None = Field(None, gt=0, le=1, description="or this share of the pool")
+    seed: int = Field(0, ge=0, lt=2 ** 64)
+    buckets: int = Field(10_000, ge=1)
+    filters: str | None = Field(None, description="filter file whose document rules apply first")
+
+    @model_validator(mode="after")
+    def _one_size(self) -> DsirStage:
+        if (self.k is None) == (self.fraction is None):
+            raise ValueError("dsir: give either k (documents) or fraction (of the pool), not both or neither")
+        return self
+
+
+class TokenizeStage(StrictModel):
+    """Reads <output>/dsir/selected, <output>/selected or `input`; writes <output>/tokens (schemas/tokens.py)."""
+
+    input: str | None = Field(None, description="documents to tokenize (default: <output>/dsir/selected when the "
+                                                "job has a dsir section, else <output>/selected)")
     tokenizer: str = Field(description="tokenizers JSON file, relative to the working directory")
     seq_len: int = Field(2048, ge=8)
     pack: Literal["bestfit", "concat"] = "bestfit"
@@ -69,6 +89,7 @@ class JobConfig(StrictModel):
     annotate: AnnotateStage | None = Field(None, description="absent: the job starts from existing outputs")
     dedup: DedupStage | None = None
     select: SelectStage | None = None
+    dsir: DsirStage | None = None
     mix: MixStage | None = None
     tokenize: TokenizeStage | None = None
 
@@ -76,6 +97,6 @@ class JobConfig(StrictModel):
     def _mix_has_a_tokenizer(self) -> JobConfig:
         if self.mix is not None and self.mix.tokenizer is None and self.tokenize is None:
             raise ValueError("mix: set mix.tokenizer (or a tokenize section, whose tokenizer it then uses)")
-        if self.annotate is None and not (self.mix or self.tokenize):
-            raise ValueError("a job needs an annotate section, or a mix or tokenize section over existing outputs")
+        if self.annotate is None and not (self.dsir or self.mix or self.tokenize):
+            raise ValueError("a job needs an annotate section, or a dsir, mix or tokenize section over existing outputs")
         return self

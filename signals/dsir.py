@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
+from schemas.dsir import DEFAULT_BUCKETS, DEFAULT_SEED
 from signals import kernels
 from signals.arrays import RawTokens, raw_tokens_view
 from signals.batch import TextBatch
 
-DEFAULT_BUCKETS = 10_000
-DEFAULT_SEED = 0
 FORMAT = "assay-dsir-v2"
 EPS = 1e-8
 

@@ -94,6 +94,42 @@ def test_complete_stages_are_skipped_and_a_changed_threshold_reruns_only_what_de
     assert "resume:" not in changed.stderr.split("== select", 1)[1]   # the selection is stale: redone whole
 
 
+def test_dsir_stage_selects_toward_the_target_skips_when_complete_and_feeds_tokenize(tmp_path):
+    """annotate → select → dsir → tokenize on the JSONL sample with the English UDHR as target: the
+    sample's UDHR passages are what DSIR keeps; a rerun skips; a new fraction reruns dsir and tokenize
+    and leaves only the new sample's files; tokenize reads exactly the DSIR sample."""
+    extra = {"dsir": {"target": [str(SAMPLE / "texts" / "en" / "udhr.txt")], "name": "udhr", "fraction": 0.5},
+             "tokenize": {"tokenizer": str(ROOT / "jobs" / "tokenizer" / "tokenizer.json"), "seq_len": 512}}
+    path = write_job(tmp_path, [str(SAMPLE / "cc-sample-00001.jsonl.zst")], **extra)
+    first = assay("run", str(path))
+    assert first.returncode == 0, first.stderr
+    out = tmp_path / "out"
+    def rows(folder: Path) -> list[dict]:
+        return [r for f in sorted(folder.glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+
+    pool = rows(out / "selected")
+    summary = json.loads((out / "dsir" / "summary.json").read_text())
+    chosen = rows(out / "dsir" / "selected")
+    assert summary["selected"] == len(chosen) == -(-len(pool) // 2)
+    udhr_pool = {d["id"] for d in pool if "/udhr/" in d["url"]}
+    udhr_chosen = {d["id"] for d in chosen if "/udhr/" in d["url"]}
+    assert 0 < len(udhr_pool) <= len(chosen) and udhr_chosen == udhr_pool
+    assert summary["kl_selected"] < summary["kl_random"] and summary["kl_reduction"] > 0
+    assert json.loads((out / "tokens" / "summary.json").read_text())["documents"] == len(chosen)
+    again = assay("run", str(path))
+    assert "== dsir: complete (1 of 1 shards) for this config; skipped" in again.stderr, again.stderr
+    smaller = assay("run", str(path), "--set", "dsir.fraction=0.1", "--set", "dsir.k=null")
+    assert smaller.returncode == 0, smaller.stderr
+    stages = [line for line in smaller.stderr.splitlines() if line.startswith("==")]
+    assert stages[-2:] == ["== dsir", "== tokenize"], stages
+    fewer = rows(out / "dsir" / "selected")
+    assert len(fewer) == -(-len(pool) // 10) and {d["id"] for d in fewer} <= {d["id"] for d in chosen}
+    manifest = json.loads((out / "dsir" / "_manifest.json").read_text())
+    assert sum(r["rows_written"] for r in manifest["shards"]) == len(fewer)
+    both = assay("run", str(path), "--set", "dsir.k=3")
+    assert both.returncode != 0 and "either k" in both.stderr, both.stderr
+
+
 def _tables(folder: Path) -> dict[str, object]:
     return {str(p.relative_to(folder)): pq.read_table(p) for p in sorted(folder.rglob("*.parquet"))
             if "_work" not in p.parts}
@@ -107,7 +143,8 @@ def test_run_killed_at_random_points_resumes_to_the_clean_result(tmp_path):
     clean_dir, killed_dir = tmp_path / "clean", tmp_path / "killed"
     clean_dir.mkdir()
     killed_dir.mkdir()
-    tokenize = {"tokenize": {"tokenizer": str(ROOT / "jobs" / "tokenizer" / "tokenizer.json"), "seq_len": 512}}
+    tokenize = {"tokenize": {"tokenizer": str(ROOT / "jobs" / "tokenizer" / "tokenizer.json"), "seq_len": 512},
+                "dsir": {"target": [str(SAMPLE / "texts" / "en" / "udhr.txt")], "fraction": 0.5}}
     clean_job = write_job(clean_dir, inputs, **tokenize)
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", str(clean_job)], cwd=ROOT,
@@ -119,7 +156,7 @@ def test_run_killed_at_random_points_resumes_to_the_clean_result(tmp_path):
     assert proc.wait() == 0
     total = time.monotonic() - started
     windows = [(marks["annotate"], marks["dedup"]), (marks["dedup"], marks["select"]),
-               (marks["select"], marks["tokenize"]), (marks["tokenize"], total)]
+               (marks["select"], marks["dsir"]), (marks["dsir"], marks["tokenize"]), (marks["tokenize"], total)]
     rng = random.Random(20261205)
     killed_job = write_job(killed_dir, inputs, **tokenize)
     kills = 0
@@ -145,6 +182,10 @@ def test_run_killed_at_random_points_resumes_to_the_clean_result(tmp_path):
     clean, resumed = _tables(clean_dir / "out"), _tables(killed_dir / "out")
     assert sorted(clean) == sorted(resumed)
     for name, table in clean.items():
+        if name == "dsir/ids.parquet":  # names its input files, which lie under each run's own folder
+            assert [Path(f).name for f in resumed[name]["file"].to_pylist()] == \
+                [Path(f).name for f in table["file"].to_pylist()]
+            table, resumed[name] = table.drop_columns(["file"]), resumed[name].drop_columns(["file"])
         assert resumed[name].equals(table), name
         if not name.startswith("tokens"):  # provenance lists a split document once per piece
             ids = table.column("id").to_pylist()

@@ -149,6 +149,15 @@ def write_file(part: FileSample, buckets: int, model_seed: int, storage_options:
             "selected_counts": selected_counts, "random_counts": random_counts}
 
 
+def _remove_stale(folder: str, current: set[str], storage_options: dict[str, Any] | None) -> None:
+    """Remove files of an earlier sample from OUT/selected that this sample did not rewrite."""
+    fs, path = filesystem(folder, storage_options)
+    keep = {filesystem(p, storage_options)[1].rstrip("/") for p in current}
+    for name in fs.ls(path, detail=False):
+        if name.endswith(".parquet") and name.rstrip("/") not in keep:
+            fs.rm(name)
+
+
 def document_selection(path: str, schemas: list[pa.Schema], storage_options: dict[str, Any] | None) -> Selection:
     """A filter file's document rules (line rules rewrite text and dedup rules need the dedup output: refused)."""
     selection = load_selection(path, Catalog.build(*schemas), storage_options)
@@ -201,6 +210,7 @@ def resample(
     outputs = [join(output, SELECTED_DIR, name) for name in output_names(files)]
     written = map_files(write_file, file_samples(chosen, baseline, files, outputs), cluster, model.buckets,
                         model.seed, storage_options, desc="dsir resample: write", quiet=quiet)
+    _remove_stale(join(output, SELECTED_DIR), {w["output"] for w in written if w["output"]}, storage_options)
     selected_counts = sum((w["selected_counts"] for w in written), np.zeros(model.buckets, np.int64))
     random_counts = sum((w["random_counts"] for w in written), np.zeros(model.buckets, np.int64))
     ids = pa.table({"rank": np.arange(len(chosen), dtype=np.int64), "id": chosen.id.tolist(),
