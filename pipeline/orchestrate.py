@@ -21,8 +21,12 @@ def run_on_dask(
     count_key: str = "rows_written",
     quiet: bool = False,
     on_error: Callable[[Any, BaseException], dict] | None = None,
+    fold: Callable[[dict], dict] | None = None,
 ) -> list[dict]:
     """`fn(item, *args)` for every item, one Dask task each; returns the results in item order.
+
+    `fold`, when given, sees each result as it arrives and returns what to keep of it (so a caller
+    can merge a large part into a running total and keep the driver's memory bounded).
 
     `fn` returns a dict and handles its own expected failures, so one bad shard never stops the
     others. A task that still fails (its worker died repeatedly, say) becomes `on_error(item, exc)`;
@@ -44,6 +48,8 @@ def run_on_dask(
                 i = index[future.key]
                 try:
                     results[i] = future.result()
+                    if fold is not None:
+                        results[i] = fold(results[i])
                     done_count += int(results[i].get(count_key, 0))
                 except Exception as exc:  # noqa: BLE001 - reported after the others finish
                     if on_error is None:

@@ -23,6 +23,7 @@ import signals
 from pipeline.cli import main
 from pipeline.dsir import add_weights, fit_dsir, kl_divergence, resample, total_variation
 from pipeline.dsir.keys import Candidates, gumbel_keys, uniforms
+from pipeline.dsir.resample import TopK
 from schemas.config import ClusterConfig, SignalConfig
 from schemas.dsir import ids_schema
 from signals.dsir import DSIRModel, feature_buckets, hashed_counts, text_features
@@ -324,3 +325,23 @@ def test_cli_fit_weights_resample_and_the_fit_dsir_alias(domains, tmp_path, caps
     assert main(["dsir", "resample", str(tmp_path / "weighted"), "--model", str(tmp_path / "raw" / "raw-00.parquet"),
                  "-k", "5", "-o", str(tmp_path / "bad"), "--in-process"]) == 2
     assert "not an assay DSIR model" in capsys.readouterr().err
+
+
+def test_running_top_k_is_the_top_k_of_everything_in_any_arrival_order():
+    rng = np.random.default_rng(5)
+    n = 3000
+    keys = np.round(rng.normal(size=n), 1)          # rounded: many ties, broken by id, file, row
+    everything = Candidates(keys, np.asarray([f"d{i % 700}" for i in range(n)]), rng.integers(0, 9, n),
+                            np.arange(n), rng.normal(size=n))
+    parts = np.array_split(rng.permutation(n), 17)
+    expected = everything.top(50)
+    for order in (range(17), reversed(range(17)), rng.permutation(17)):
+        merged = TopK(50)
+        for i in order:
+            part = everything.take(parts[i])
+            kept = merged.add({"selected": part.top(50), "random": part.top(10), "index": int(i)})
+            assert kept == {"index": int(i)}            # the candidates are folded in, not kept per file
+        assert len(merged.selected.key) == 50
+        for field in ("key", "id", "file", "row"):
+            assert np.array_equal(getattr(merged.selected, field), getattr(expected, field)), field
+        assert np.array_equal(merged.random.row[:10], everything.top(10).row)   # each part gave its top 10

@@ -4,8 +4,9 @@ Pass 1, one Dask task per annotated file: the file's documents (after the option
 document rules) get their log importance weight (from the file's `rps_doc_<target>_importance` column
 when its footer records this model's sha256, else computed from the text), a Gumbel key and a random
 baseline key (pipeline.dsir.keys); the task returns its own top-k of both. The driver merges them
-into the exact global top-k: the same documents as one process ranking every key, whatever the
-worker count or the partitioning.
+into the exact global top-k as they arrive (holding at most 2k candidates per sample): the same
+documents as one process ranking every key, whatever the worker count, the partitioning or the
+order the tasks finish in.
 
 Pass 2, one task per file holding a selected or a baseline document: the selected rows are written to
 OUT/selected/<file name> with `dsir_log_weight` and `dsir_rank` appended, and the n-gram bucket counts
@@ -98,6 +99,22 @@ def score_file(item: tuple[int, str], model_path: str, k: int, seed: int, select
     return {"index": index, "path": path, "documents": documents, "filtered": table.num_rows,
             "eligible": int(eligible.sum()), "weights_from": "column" if column else "text",
             "selected": chosen, "random": baseline}
+
+
+class TopK:
+    """The running exact top-k of both samples, merged as each file's candidates arrive: the driver
+    holds at most 2k candidates per sample, however many files there are (the top-k of a union is
+    the top-k of the parts' top-k, and the order is total, so arrival order does not matter)."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.selected = Candidates.concat([])
+        self.random = Candidates.concat([])
+
+    def add(self, result: dict) -> dict:
+        self.selected = Candidates.concat([self.selected, result.pop("selected")]).top(self.k)
+        self.random = Candidates.concat([self.random, result.pop("random")]).top(self.k)
+        return result
 
 
 @dataclass(frozen=True)
@@ -202,10 +219,10 @@ def resample(
     if lacking:
         raise ValueError(f"{lacking[0]}: resample needs id and text columns")
     selection = document_selection(filters, schemas, storage_options) if filters else None
+    merged = TopK(k)
     scored = map_files(score_file, list(enumerate(files)), cluster, model_path, k, seed, selection, storage_options,
-                       desc="dsir resample: score", quiet=quiet)
-    chosen = Candidates.concat([r["selected"] for r in scored]).top(k)
-    baseline = Candidates.concat([r["random"] for r in scored]).top(k)
+                       desc="dsir resample: score", quiet=quiet, fold=merged.add)
+    chosen, baseline = merged.selected, merged.random
     makedirs(join(output, SELECTED_DIR), storage_options)
     outputs = [join(output, SELECTED_DIR, name) for name in output_names(files)]
     written = map_files(write_file, file_samples(chosen, baseline, files, outputs), cluster, model.buckets,
