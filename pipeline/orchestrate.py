@@ -48,6 +48,7 @@ def run_on_dask(
                 i = index[future.key]
                 try:
                     results[i] = future.result()
+                    future.release()  # the workers need not keep a result the driver holds
                     if fold is not None:
                         results[i] = fold(results[i])
                     done_count += int(results[i].get(count_key, 0))
