@@ -38,6 +38,7 @@ from pipeline.interop import rpv2_minhash
 from pipeline.interop.files import write_jsonl_gz
 from pipeline.interop.rpv2_documents import COLUMNS as DOCUMENT_COLUMNS
 from pipeline.interop.rpv2_documents import document_records
+from pipeline.interop.run import run_shards
 from pipeline.interop.spans import line_spans, list_values, python_values
 from pipeline.readers import split_name
 from pipeline.storage import commit, filesystem, join, makedirs, remove_quietly, temporary_name
@@ -203,12 +204,5 @@ def run_export(inputs: list[str], output_dir: str, options: ExportOptions, clust
                storage_options: dict[str, Any] | None = None) -> list[dict]:
     """Export every input shard; on a Dask cluster when `cluster` (a ClusterConfig) is given."""
     outputs = [output_path(p, output_dir) for p in inputs]
-    if len(set(outputs)) < len(outputs):
-        dupes = sorted({o for o in outputs if outputs.count(o) > 1})
-        raise ValueError(f"inputs with the same file name would write the same output: {', '.join(dupes)}")
-    makedirs(output_dir, storage_options)
-    if cluster is None:
-        return [export_shard(p, output_dir, options, storage_options) for p in inputs]
-    from pipeline.orchestrate import run_on_dask
-
-    return run_on_dask(export_shard, inputs, cluster, output_dir, options, storage_options, desc="export")
+    return run_shards(export_shard, inputs, outputs, output_dir, cluster, options,
+                      storage_options=storage_options, desc="export")

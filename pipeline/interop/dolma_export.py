@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from pipeline.interop.columns import LINE_ENDS
 from pipeline.interop.files import write_jsonl_gz
+from pipeline.interop.run import run_shards
 from pipeline.interop.spans import line_spans, list_values, python_values
 from pipeline.readers import split_name
 from pipeline.storage import filesystem, join
@@ -102,3 +103,10 @@ def export_dolma_shard(input_path: str, output_dir: str, options: DolmaOptions,
                        storage_options)
     return {"input": input_path, "output": documents, "attributes": attributes, "rows_written": rows,
             "document_signals": len(scalars), "line_signals": len(lines)}
+
+
+def run_dolma_export(inputs: list[str], output_dir: str, options: DolmaOptions, cluster=None,
+                     storage_options: dict[str, Any] | None = None) -> list[dict]:
+    outputs = [join(output_dir, "documents", split_name(p)[0] + SUFFIX) for p in inputs]
+    return run_shards(export_dolma_shard, inputs, outputs, output_dir, cluster, options,
+                      storage_options=storage_options, desc="export")
