@@ -35,13 +35,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.interop import rpv2_minhash
-from pipeline.interop.files import write_jsonl_gz
+from pipeline.interop.files import write_jsonl_gz, write_shard
 from pipeline.interop.rpv2_documents import COLUMNS as DOCUMENT_COLUMNS
 from pipeline.interop.rpv2_documents import document_records
 from pipeline.interop.run import run_shards
 from pipeline.interop.spans import line_spans, list_values, python_values
 from pipeline.readers import split_name
-from pipeline.storage import commit, filesystem, join, makedirs, remove_quietly, temporary_name
+from pipeline.storage import filesystem, join, makedirs
 from schemas.documents import DOCUMENT_SCHEMA
 
 LINE_ENDS = "assay_line_ends"
@@ -180,23 +180,16 @@ def export_shard(input_path: str, output_dir: str, options: ExportOptions,
 def _write_minhash(pf: pq.ParquetFile, input_path: str, final: str, options: ExportOptions,
                    storage_options: dict[str, Any] | None) -> str:
     shard_id = split_name(input_path)[0]
-    tables = []
-    for batch in _batches(pf, ["id", MINHASH], options.batch_size):
-        ids = batch.column("id").to_pylist()
-        rows = [rpv2_minhash.bands(s) for s in batch.column(MINHASH).to_pylist()]
-        data = {"shard_id": [shard_id] * len(ids), "id": ids, "id_int": [id_int(i) for i in ids],
-                **{c: [r[c] for r in rows] for c in rpv2_minhash.minhash_schema().names[3:]}}
-        tables.append(pa.Table.from_pydict(data, schema=rpv2_minhash.minhash_schema()))
-    table = pa.concat_tables(tables) if tables else rpv2_minhash.minhash_schema().empty_table()
-    tmp = temporary_name(final)
-    fs, stripped = filesystem(tmp, storage_options)
-    try:
-        with fs.open(stripped, "wb") as sink:
-            pq.write_table(table, sink, compression="zstd")
-        commit(tmp, final, storage_options)
-    except BaseException:
-        remove_quietly(tmp, storage_options)
-        raise
+    schema = rpv2_minhash.minhash_schema()
+
+    def tables() -> Iterator[pa.Table]:
+        for batch in _batches(pf, ["id", MINHASH], options.batch_size):
+            ids = batch.column("id").to_pylist()
+            rows = [rpv2_minhash.bands(s) for s in batch.column(MINHASH).to_pylist()]
+            yield pa.Table.from_pydict({"shard_id": [shard_id] * len(ids), "id": ids, "id_int": [id_int(i) for i in ids],
+                                        **{c: [r[c] for r in rows] for c in schema.names[3:]}}, schema=schema)
+
+    write_shard(final, schema, tables(), storage_options)
     return final
 
 

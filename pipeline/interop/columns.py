@@ -20,17 +20,13 @@ import pyarrow as pa
 from pipeline.interop.spans import document_value, line_values, where
 from schemas.annotated import annotated_schema
 from schemas.config import MinHashConfig, SignalConfig, config_hash
+from schemas.interop import IMPORTED_FIELDS as IMPORTED
 from signals.families import all_signals
 from signals.minhash import METADATA_KEY, scheme_parameters
 
 LINE_ENDS = "assay_line_ends"
 _ML = re.compile(r"^rps_doc_(ml_\w+_score|\w+_importance(_length_correction)?)$")
 IMPORT_VERSION = 1
-# columns only an import writes
-IMPORTED = {f.name: f for f in [
-    pa.field("rpv2_is_duplicate", pa.bool_(), metadata={
-        "definition": "listed in the RedPajama-V2 duplicates file: an exact duplicate of an earlier document"}),
-]}
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-# bands x rows per threshold for 128 permutations (datasketch's optimal rule, equal weights)
-BANDS = {"1.0": (1, 128), "0.9": (5, 25), "0.8": (9, 13), "0.7": (14, 9)}
+from schemas.interop import RPV2_BANDS as BANDS
+from schemas.interop import RPV2_MINHASH_SCHEMA
+
 FULL = "signature_sim1.0"
 NUM_PERM = 128
 
@@ -24,8 +25,7 @@ def column_name(threshold: str) -> str:
 
 
 def minhash_schema() -> pa.Schema:
-    return pa.schema([pa.field("shard_id", pa.string()), pa.field("id", pa.string()), pa.field("id_int", pa.uint64()),
-                      *(pa.field(column_name(t), pa.list_(pa.binary())) for t in BANDS)])
+    return RPV2_MINHASH_SCHEMA
 
 
 def bands(signature: list[int] | None) -> dict[str, list[bytes] | None]:
