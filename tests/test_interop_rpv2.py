@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -116,7 +118,7 @@ def test_release_shard_imports_with_assay_columns_and_equals_assay_own_signals(r
         < ordered.index("rps_lines_num_words") < ordered.index("ccnet_original_length")
 
 
-def test_select_and_dedup_run_unchanged_on_imported_data(release, tmp_path):
+def test_select_dedup_and_tokenize_run_unchanged_on_imported_data(release, tmp_path):
     import_shard(locate(release), str(tmp_path / "imp"))
     filters = tmp_path / "f.yaml"
     filters.write_text(yaml.safe_dump({"rules": [
@@ -130,6 +132,13 @@ def test_select_and_dedup_run_unchanged_on_imported_data(release, tmp_path):
     dedup = read(tmp_path / "dedup" / "2023-06_0000_en_head.parquet").to_pylist()
     assert [r["exact_keep"] for r in dedup] == [True, True, False]  # document 2 repeats document 0
     assert dedup[2]["exact_cluster"] == 0
+    tokenizer = Path(__file__).parent.parent / "jobs" / "tokenizer" / "tokenizer.json"
+    assert main(["tokenize", str(tmp_path / "sel"), "--tokenizer", str(tokenizer), "--seq-len", "64", "-o",
+                 str(tmp_path / "tokens"), "--workers", "1"]) == 0
+    summary = json.loads((tmp_path / "tokens" / "summary.json").read_text())
+    assert summary["documents"] == 1 and summary["sources"] == {f"{TAG}.json.gz": {"documents": 1,
+                                                                                 "tokens": summary["tokens"]}}
+    assert read(tmp_path / "tokens" / "provenance.parquet").column("document_id").unique().to_pylist() == [f"{TAG}.json.gz/1"]
 
 
 def test_rpv2_round_trip_gives_back_identical_annotated_tables(tmp_path):
