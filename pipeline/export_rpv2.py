@@ -1,6 +1,8 @@
-"""Export annotated Parquet as RedPajama-V2 quality-signal files (`<shard>.signals.json.gz`).
+"""Export annotated Parquet as RedPajama-V2 files: `<shard>.signals.json.gz` (the quality signals),
+`<shard>.json.gz` (the documents, pipeline.interop.rpv2_documents) and, for shards with `minhash_rpv2`
+signatures, `<shard>.minhash.parquet` (pipeline.interop.rpv2_minhash).
 
-One JSON object per line and document, keys in this order:
+The quality-signals file has one JSON object per line and document, keys in this order:
 
     {"id": str, "id_int": int,
      "metadata": {"cc_segment", "cc_net_source", "url", "source_domain", "language", "snapshot_id"},
@@ -21,27 +23,32 @@ One JSON object per line and document, keys in this order:
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.interop import rpv2_minhash
+from pipeline.interop.files import write_jsonl_gz, write_shard
+from pipeline.interop.rpv2_documents import COLUMNS as DOCUMENT_COLUMNS
+from pipeline.interop.rpv2_documents import document_records
+from pipeline.interop.run import run_shards
+from pipeline.interop.spans import line_spans, list_values, python_values
 from pipeline.readers import split_name
-from pipeline.storage import commit, filesystem, join, makedirs, remove_quietly, temporary_name
+from pipeline.storage import filesystem, join, makedirs
 from schemas.documents import DOCUMENT_SCHEMA
 
 LINE_ENDS = "assay_line_ends"
 SUFFIX = ".signals.json.gz"
+DOCUMENTS_SUFFIX = ".json.gz"
+MINHASH_SUFFIX = ".minhash.parquet"
+MINHASH = "minhash_rpv2"
 _SNAPSHOT = re.compile(r"CC-MAIN-(\d{4}-\d{2})")
 _DOC_PREFIXES = ("ccnet_", "rps_doc_")
 _LINE_PREFIXES = ("rps_lines_",)
@@ -54,6 +61,7 @@ class ExportOptions:
     all_signals: bool = False  # also assay_* document- and line-level signals
     language: str | None = None  # metadata.language when there is no ccnet_language column
     snapshot_id: str | None = None  # metadata.snapshot_id when no CC-MAIN id is in the paths
+    documents: bool = True  # also the documents file and (with minhash_rpv2) the MinHash Parquet
     batch_size: int = 10_000
 
 
@@ -82,28 +90,6 @@ def signal_columns(schema: pa.Schema, all_signals: bool = False) -> tuple[list[s
     return docs, lines
 
 
-def _values(array: pa.Array, as_float: bool = False) -> list:
-    """Python values; floats at float32 precision (shortest repr), optionally ints as floats."""
-    t = array.type
-    if pa.types.is_floating(t):
-        text = pl.from_arrow(array.cast(pa.float32())).cast(pl.String).to_list()
-        return [None if v is None else float(v) for v in text]
-    if pa.types.is_boolean(t) or as_float:
-        return [None if v is None else float(v) for v in array.to_pylist()]
-    return array.to_pylist()
-
-
-def _line_spans(ends: list[int] | None, values: list | None, length: int, name: str, doc_id: str) -> list:
-    values = values or []
-    ends = ends or []
-    if len(values) == len(ends):
-        starts = [0, *ends[:-1]] if ends else []
-        return [[s, e, v] for s, e, v in zip(starts, ends, values, strict=True)]
-    if not ends and len(values) == 1:
-        return [[0, length, values[0]]]
-    raise ValueError(f"{doc_id}: {name} has {len(values)} values for {len(ends)} lines")
-
-
 def _snapshot(*candidates: str | None) -> str | None:
     for text in candidates:
         if text and (m := _SNAPSHOT.search(text)):
@@ -128,20 +114,14 @@ def rpv2_records(batch: pa.RecordBatch, docs: list[str], lines: list[str],
     else:
         lengths = pc.utf8_length(batch.column("text")).to_pylist()
     langs = batch.column("ccnet_language").to_pylist() if "ccnet_language" in names else [None] * len(ids)
-    doc_values = {n: _values(batch.column(n), as_float=n.startswith("ccnet_")) for n in docs}
-    line_values = {}
-    for n in lines:
-        column = batch.column(n)
-        flat = _values(pc.list_flatten(column))
-        offsets = column.offsets.to_pylist()
-        valid = column.is_valid().to_pylist()
-        line_values[n] = [flat[offsets[i]:offsets[i + 1]] if valid[i] else None for i in range(len(ids))]
+    doc_values = {n: python_values(batch.column(n), as_float=n.startswith("ccnet_")) for n in docs}
+    line_values = {n: list_values(batch.column(n)) for n in lines}
     ends = batch.column(LINE_ENDS).to_pylist() if lines else None
     for i, doc_id in enumerate(ids):
         url, source, length = urls[i], sources[i] or "", lengths[i]
         signals: dict[str, list] = {n: [[0, length, doc_values[n][i]]] for n in docs}
         for n in lines:
-            signals[n] = _line_spans(ends[i], line_values[n][i], length, n, doc_id)
+            signals[n] = line_spans(ends[i], line_values[n][i], length, n, doc_id)
         yield {
             "id": doc_id,
             "id_int": id_int(doc_id),
@@ -161,9 +141,16 @@ def output_path(input_path: str, output_dir: str) -> str:
     return join(output_dir, split_name(input_path)[0] + SUFFIX)
 
 
+def _batches(pf: pq.ParquetFile, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
+    names = pf.schema_arrow.names
+    yield from pf.iter_batches(batch_size=batch_size, columns=[c for c in dict.fromkeys(columns) if c in names])
+
+
 def export_shard(input_path: str, output_dir: str, options: ExportOptions,
                  storage_options: dict[str, Any] | None = None) -> dict:
-    """Write one annotated shard's RedPajama-V2 file (gzip, written under a temporary name, then renamed)."""
+    """Write one annotated shard's RedPajama-V2 files (gzip, each written under a temporary name, then
+    renamed): the quality signals, and with `options.documents` the documents file and, when the shard
+    has `minhash_rpv2` signatures of 128 permutations, the MinHash Parquet."""
     final = output_path(input_path, output_dir)
     makedirs(output_dir, storage_options)
     fs_in, stripped_in = filesystem(input_path, storage_options)
@@ -175,39 +162,40 @@ def export_shard(input_path: str, output_dir: str, options: ExportOptions,
             raise ValueError(f"{input_path}: line-level signals need {LINE_ENDS} (annotate with the rps_lines family)")
         wanted = ["id", "url", "source", "ccnet_language", *docs, *lines, *([LINE_ENDS] if lines else [])]
         wanted += ["ccnet_length"] if "ccnet_length" in names else ["text"]
-        columns = [c for c in dict.fromkeys(wanted) if c in names]
-        tmp = temporary_name(final)
-        fs_out, stripped_out = filesystem(tmp, storage_options)
-        rows = 0
-        try:
-            with fs_out.open(stripped_out, "wb") as raw, \
-                    gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-                out = io.TextIOWrapper(gz, encoding="utf-8", newline="\n")
-                for batch in pf.iter_batches(batch_size=options.batch_size, columns=columns):
-                    for record in rpv2_records(batch, docs, lines, options):
-                        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-                        out.write("\n")
-                        rows += 1
-                out.flush()
-                out.detach()
-            commit(tmp, final, storage_options)
-        except BaseException:
-            remove_quietly(tmp, storage_options)
-            raise
-    return {"input": input_path, "output": final, "rows_written": rows,
-            "document_signals": len(docs), "line_signals": len(lines)}
+        records = (r for b in _batches(pf, wanted, options.batch_size) for r in rpv2_records(b, docs, lines, options))
+        rows = write_jsonl_gz(final, records, storage_options)
+        result = {"input": input_path, "output": final, "rows_written": rows,
+                  "document_signals": len(docs), "line_signals": len(lines)}
+        if options.documents:
+            stem = final.removesuffix(SUFFIX)
+            batches = _batches(pf, list(DOCUMENT_COLUMNS), options.batch_size)
+            write_jsonl_gz(stem + DOCUMENTS_SUFFIX, (r for b in batches for r in document_records(b, _segment)),
+                           storage_options)
+            result["documents"] = stem + DOCUMENTS_SUFFIX
+            if MINHASH in names and pf.schema_arrow.field(MINHASH).type.list_size == rpv2_minhash.NUM_PERM:
+                result["minhash"] = _write_minhash(pf, input_path, stem + MINHASH_SUFFIX, options, storage_options)
+    return result
+
+
+def _write_minhash(pf: pq.ParquetFile, input_path: str, final: str, options: ExportOptions,
+                   storage_options: dict[str, Any] | None) -> str:
+    shard_id = split_name(input_path)[0]
+    schema = rpv2_minhash.minhash_schema()
+
+    def tables() -> Iterator[pa.Table]:
+        for batch in _batches(pf, ["id", MINHASH], options.batch_size):
+            ids = batch.column("id").to_pylist()
+            rows = [rpv2_minhash.bands(s) for s in batch.column(MINHASH).to_pylist()]
+            yield pa.Table.from_pydict({"shard_id": [shard_id] * len(ids), "id": ids, "id_int": [id_int(i) for i in ids],
+                                        **{c: [r[c] for r in rows] for c in schema.names[3:]}}, schema=schema)
+
+    write_shard(final, schema, tables(), storage_options)
+    return final
 
 
 def run_export(inputs: list[str], output_dir: str, options: ExportOptions, cluster=None,
                storage_options: dict[str, Any] | None = None) -> list[dict]:
     """Export every input shard; on a Dask cluster when `cluster` (a ClusterConfig) is given."""
     outputs = [output_path(p, output_dir) for p in inputs]
-    if len(set(outputs)) < len(outputs):
-        dupes = sorted({o for o in outputs if outputs.count(o) > 1})
-        raise ValueError(f"inputs with the same file name would write the same output: {', '.join(dupes)}")
-    makedirs(output_dir, storage_options)
-    if cluster is None:
-        return [export_shard(p, output_dir, options, storage_options) for p in inputs]
-    from pipeline.orchestrate import run_on_dask
-
-    return run_on_dask(export_shard, inputs, cluster, output_dir, options, storage_options, desc="export")
+    return run_shards(export_shard, inputs, outputs, output_dir, cluster, options,
+                      storage_options=storage_options, desc="export")

@@ -1,4 +1,4 @@
 """One module per CLI command; each exposes `register(subparsers)`."""
 
-COMMANDS = ("annotate", "dedup", "run", "signals", "train_classifier", "select", "export", "tokenize", "mix", "dsir",
-            "report")
+COMMANDS = ("annotate", "dedup", "run", "signals", "train_classifier", "select", "export", "import_", "tokenize", "mix",
+            "dsir", "report")
