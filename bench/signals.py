@@ -24,7 +24,8 @@ One core: polars, BLAS and fastText are limited to one thread.
 --annotate prints only the headline: `signals.annotate(texts, language="en")`, all families, one
 process, warm, on the sample and on the real corpus (MB/s per CPU-second, median of --repeat), and
 with --against REF the same rows for the code of git revision REF (e.g. main), exported to a
-temporary folder and timed in worker processes that alternate with this checkout's:
+temporary folder; both trees are then timed in fresh worker processes (one warm-up, one pass; the
+language-ID token cache starts empty in each), alternating:
 
     .venv/bin/python bench/signals.py --annotate --against main --repeat 5
 """
@@ -296,7 +297,8 @@ def headline(args: argparse.Namespace) -> None:
     """annotate MB/s on the sample and the real corpus, for this checkout and --against's revision."""
     trees: list[tuple[str, Path | None]] = [("this checkout", None)]
     tmp = None
-    if args.against:
+    if args.against:  # both trees in fresh worker processes: neither starts with the other's warm caches
+        trees = [("this checkout", ROOT)]
         tmp = tempfile.TemporaryDirectory(prefix="assay-bench-")
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against], capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", tmp.name], input=archive.stdout, check=True)
