@@ -19,13 +19,10 @@ from pipeline.retry import is_transient
 from pipeline.shards import ShardTask, completed_report, plan_tasks, write_marker
 from pipeline.storage import (
     absolute,
-    commit,
+    atomic_write,
     expand_inputs,
-    filesystem,
     makedirs,
-    remove_quietly,
     remove_stale_temporaries,
-    temporary_name,
 )
 from schemas.annotated import annotated_schema
 from schemas.config import AnnotateConfig, ClusterConfig
@@ -104,12 +101,9 @@ def annotate_shard(task: ShardTask, config_json: str) -> dict:
     stats = ReadStats(path=task.input)
     report = ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="ok",
                          config_hash=config.output_hash(), worker=socket.gethostname())
-    tmp = temporary_name(task.output)
-    fs, tmp_path = filesystem(tmp, so)
-    fs.makedirs(fs._parent(tmp_path), exist_ok=True)
     rows = text_bytes = 0
     try:
-        with fs.open(tmp_path, "wb") as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        with atomic_write(task.output, so) as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
             docs = read_documents(task.input, task.shard_id, config.reader, stats, so)
             try:
                 for batch in _batches(docs, config.batch_size):
@@ -119,9 +113,7 @@ def annotate_shard(task: ShardTask, config_json: str) -> dict:
                     text_bytes += pc.sum(pc.binary_length(table["text"])).as_py() or 0
             except ShardReadError as exc:  # keep the readable prefix, say where the stream broke
                 report.status, report.error = "partial", str(exc)
-        commit(tmp, task.output, so)
     except Exception as exc:  # noqa: BLE001 - the shard fails, the job goes on
-        remove_quietly(tmp, so)
         if is_transient(exc):  # Dask reruns the task (ClusterConfig.retries); then it is recorded as failed
             raise
         report.status, report.error = "error", f"{task.input}: {type(exc).__name__}: {exc}"

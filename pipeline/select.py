@@ -29,14 +29,12 @@ from pipeline.orchestrate import run_on_dask
 from pipeline.shards import ShardTask, completed_report, plan_tasks, write_marker
 from pipeline.storage import (
     absolute,
-    commit,
+    atomic_write,
     expand_inputs,
     filesystem,
     join,
     makedirs,
     read_bytes,
-    remove_quietly,
-    temporary_name,
     write_bytes_atomic,
 )
 from schemas.config import ClusterConfig, config_hash
@@ -131,7 +129,6 @@ def select_shard(task: ShardTask, config_json: str, selection: Selection, dedup_
     report = ShardReport(shard=task.shard_id, input=task.input, output=task.output, status="ok",
                          config_hash=digest, worker=socket.gethostname())
     funnel = Funnel()
-    tmp = temporary_name(task.output)
     try:
         annotated = read_schema(task.input, so)
         dedup_schema = read_schema(dedup_files[0], so) if dedup_files else None
@@ -151,15 +148,12 @@ def select_shard(task: ShardTask, config_json: str, selection: Selection, dedup_
         funnel.output.documents = kept.height
         funnel.output.chars = int(kept["text"].str.len_chars().sum() or 0) if kept.height else 0
         table = kept.to_arrow().select(schema.names).cast(schema)
-        fs, tmp_path = filesystem(tmp, so)
-        with fs.open(tmp_path, "wb") as sink:
+        with atomic_write(task.output, so) as sink:
             pq.write_table(table, sink, compression="zstd", row_group_size=10_000)
-        commit(tmp, task.output, so)
         report.records = report.documents_read = funnel.input.documents
         report.rows_written = table.num_rows
         report.text_bytes = int(pc.sum(pc.binary_length(table["text"])).as_py() or 0)
     except Exception as exc:  # noqa: BLE001 - the shard fails, the job goes on
-        remove_quietly(tmp, so)
         report.status, report.error = "error", f"{task.input}: {type(exc).__name__}: {exc}"
     report.seconds = round(time.perf_counter() - started, 3)
     if report.status != "error":

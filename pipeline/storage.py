@@ -138,13 +138,25 @@ def remove_quietly(path: str, storage_options: dict[str, Any] | None = None) -> 
         pass
 
 
-def write_bytes_atomic(path: str, data: bytes, storage_options: dict[str, Any] | None = None) -> None:
+@contextmanager
+def atomic_write(path: str, storage_options: dict[str, Any] | None = None) -> Iterator[Any]:
+    """A binary file to write `path` through: a temporary sibling, moved into place when the block ends
+    and removed if it raises, so `path` is either absent, the old file, or complete."""
     tmp = temporary_name(path)
     fs, stripped = filesystem(tmp, storage_options)
     fs.makedirs(fs._parent(stripped), exist_ok=True)
-    with fs.open(stripped, "wb") as f:
-        f.write(data)
-    commit(tmp, path, storage_options)
+    try:
+        with fs.open(stripped, "wb") as sink:
+            yield sink
+        commit(tmp, path, storage_options)
+    except BaseException:
+        remove_quietly(tmp, storage_options)
+        raise
+
+
+def write_bytes_atomic(path: str, data: bytes, storage_options: dict[str, Any] | None = None) -> None:
+    with atomic_write(path, storage_options) as sink:
+        sink.write(data)
 
 
 def read_bytes(path: str, storage_options: dict[str, Any] | None = None) -> bytes | None:

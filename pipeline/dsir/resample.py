@@ -36,12 +36,10 @@ from pipeline.dsir.tasks import map_files
 from pipeline.dsir.weights import output_names
 from pipeline.select import parquet_files, read_schema
 from pipeline.storage import (
-    commit,
+    atomic_write,
     filesystem,
     join,
     makedirs,
-    remove_quietly,
-    temporary_name,
     write_bytes_atomic,
 )
 from schemas.config import ClusterConfig
@@ -147,15 +145,8 @@ def write_file(part: FileSample, buckets: int, model_seed: int, storage_options:
         chosen = chosen.append_column(fields[0], pa.array(log_weight, pa.float64()))
         chosen = chosen.append_column(fields[1], pa.array(rank, pa.int64()))
         chosen = chosen.replace_schema_metadata(table.schema.metadata)
-        tmp = temporary_name(target)
-        out_fs, tmp_path = filesystem(tmp, storage_options)
-        try:
-            with out_fs.open(tmp_path, "wb") as sink:
-                pq.write_table(chosen, sink, compression="zstd")
-            commit(tmp, target, storage_options)
-        except Exception:
-            remove_quietly(tmp, storage_options)
-            raise
+        with atomic_write(target, storage_options) as sink:
+            pq.write_table(chosen, sink, compression="zstd")
         written = target
     baseline = part.random_rows
     random_counts = np.zeros(buckets, np.int64)
@@ -234,11 +225,8 @@ def resample(
                     "file": [files[i] for i in chosen.file], "row": chosen.row, "log_weight": chosen.log_weight,
                     "key": chosen.key}, schema=ids_schema())
     ids_path = join(output, IDS_NAME)
-    tmp = temporary_name(ids_path)
-    fs, tmp_path = filesystem(tmp, storage_options)
-    with fs.open(tmp_path, "wb") as sink:
+    with atomic_write(ids_path, storage_options) as sink:
         pq.write_table(ids, sink, compression="zstd")
-    commit(tmp, ids_path, storage_options)
     summary = {
         "target": model.target, "model": model_path, "model_sha256": model.digest, "k": k, "seed": seed,
         "selected": len(chosen), "random": len(baseline), "filters": filters,

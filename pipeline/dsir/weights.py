@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from pipeline.dsir.tasks import map_files
 from pipeline.select import parquet_files
-from pipeline.storage import commit, filesystem, join, makedirs, remove_quietly, temporary_name
+from pipeline.storage import atomic_write, filesystem, join, makedirs
 from schemas.config import ClusterConfig
 from signals.batch import TextBatch
 from signals.dsir import dsir_model
@@ -43,29 +43,23 @@ def weigh_file(item: tuple[str, str], model_path: str, name: str, length_correct
     source, target = item
     model = dsir_model(model_path)
     fs, stripped = filesystem(source, storage_options)
-    tmp = temporary_name(target)
-    out_fs, tmp_path = filesystem(tmp, storage_options)
     rows = 0
-    try:
-        with fs.open(stripped, "rb") as fh:
-            parquet = pq.ParquetFile(fh)
-            if "text" not in parquet.schema_arrow.names:
-                raise ValueError(f"{source}: no text column")
-            meta = {f"ml.dsir.{name}": model_path, f"ml.dsir.{name}.sha256": model.digest}
-            schema = weighted_schema(parquet.schema_arrow, name, length_correction, meta)
-            with out_fs.open(tmp_path, "wb") as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-                for group in range(parquet.num_row_groups):
-                    table = parquet.read_row_group(group)
-                    texts = [t or "" for t in table.column("text").to_pylist()]
-                    weights, per_word = importance_arrays(TextBatch(texts), [model] * len(texts))
-                    columns = {importance_column(name): weights, length_corrected_column(name): per_word}
-                    arrays = [columns[f.name] if f.name in columns else table.column(f.name) for f in schema]
-                    writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-                    rows += table.num_rows
-        commit(tmp, target, storage_options)
-    except Exception:
-        remove_quietly(tmp, storage_options)
-        raise
+    with fs.open(stripped, "rb") as fh:
+        parquet = pq.ParquetFile(fh)
+        if "text" not in parquet.schema_arrow.names:
+            raise ValueError(f"{source}: no text column")
+        meta = {f"ml.dsir.{name}": model_path, f"ml.dsir.{name}.sha256": model.digest}
+        schema = weighted_schema(parquet.schema_arrow, name, length_correction, meta)
+        with atomic_write(target, storage_options) as sink, \
+                pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+            for group in range(parquet.num_row_groups):
+                table = parquet.read_row_group(group)
+                texts = [t or "" for t in table.column("text").to_pylist()]
+                weights, per_word = importance_arrays(TextBatch(texts), [model] * len(texts))
+                columns = {importance_column(name): weights, length_corrected_column(name): per_word}
+                arrays = [columns[f.name] if f.name in columns else table.column(f.name) for f in schema]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                rows += table.num_rows
     return {"input": source, "output": target, "documents": rows}
 
 

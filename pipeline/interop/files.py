@@ -12,25 +12,17 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.storage import commit, filesystem, makedirs, remove_quietly, temporary_name
+from pipeline.storage import atomic_write
 
 
 def write_shard(final: str, schema: pa.Schema, tables: Iterator[pa.Table],
                 storage_options: dict[str, Any] | None = None) -> int:
     """Rows written; no file at `final` unless every table was written."""
-    makedirs(final.rsplit("/", 1)[0], storage_options)
-    tmp = temporary_name(final)
-    fs, stripped = filesystem(tmp, storage_options)
     rows = 0
-    try:
-        with fs.open(stripped, "wb") as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-            for table in tables:
-                writer.write_table(table.cast(schema), row_group_size=max(table.num_rows, 1))
-                rows += table.num_rows
-        commit(tmp, final, storage_options)
-    except BaseException:
-        remove_quietly(tmp, storage_options)
-        raise
+    with atomic_write(final, storage_options) as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for table in tables:
+            writer.write_table(table.cast(schema), row_group_size=max(table.num_rows, 1))
+            rows += table.num_rows
     return rows
 
 
@@ -65,22 +57,14 @@ def iso_timestamp(value: str | None, at: str) -> datetime | None:
 
 def write_jsonl_gz(final: str, records: Iterator[dict], storage_options: dict[str, Any] | None = None) -> int:
     """One compact JSON object per line, gzip without a timestamp (deterministic), written atomically."""
-    tmp = temporary_name(final)
-    fs, stripped = filesystem(tmp, storage_options)
-    fs.makedirs(fs._parent(stripped), exist_ok=True)
     rows = 0
-    try:
-        with fs.open(stripped, "wb") as raw, \
-                gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-            out = io.TextIOWrapper(gz, encoding="utf-8", newline="\n")
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-                out.write("\n")
-                rows += 1
-            out.flush()
-            out.detach()
-        commit(tmp, final, storage_options)
-    except BaseException:
-        remove_quietly(tmp, storage_options)
-        raise
+    with atomic_write(final, storage_options) as raw, \
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+        out = io.TextIOWrapper(gz, encoding="utf-8", newline="\n")
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            out.write("\n")
+            rows += 1
+        out.flush()
+        out.detach()
     return rows
