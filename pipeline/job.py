@@ -196,8 +196,10 @@ def tokenize_config(job: JobConfig) -> TokenizeConfig:
     assert t is not None
     if job.mix is not None:
         default_input = join(job.output, "mix")
+    elif job.dsir is not None:
+        default_input = join(job.output, "dsir", "selected")
     else:
-        default_input = join(job.output, "dsir", "selected") if job.dsir is not None else join(job.output, "selected")
+        default_input = join(job.output, "selected")
     return TokenizeConfig(inputs=(t.input or default_input,), output=join(job.output, "tokens"),
                           tokenizer=t.tokenizer, seq_len=t.seq_len, pack=t.pack, shuffle_seed=t.shuffle_seed,
                           bos=t.bos, eos=t.eos, text_field="text" if job.mix else t.text_field, batch_rows=t.batch_rows,
@@ -207,9 +209,8 @@ def tokenize_config(job: JobConfig) -> TokenizeConfig:
 def dsir_config(job: JobConfig) -> DsirConfig:
     d = job.dsir
     assert d is not None
-    return DsirConfig(inputs=(d.input or join(job.output, "selected"),), target=d.target, output=join(job.output, "dsir"),
-                      name=d.name, k=d.k, fraction=d.fraction, seed=d.seed, buckets=d.buckets, filters=d.filters,
-                      storage_options=job.storage_options)
+    return DsirConfig(**d.model_dump(exclude={"input"}), inputs=(d.input or join(job.output, "selected"),),
+                      output=join(job.output, "dsir"), storage_options=job.storage_options)
 
 
 def _run_dsir(config: DsirConfig, cluster: ClusterConfig) -> RunManifest:

@@ -30,23 +30,28 @@ def selected_fields() -> list[pa.Field]:
     return [pa.field(LOG_WEIGHT, pa.float64(), nullable=False), pa.field(RANK, pa.int64(), nullable=False)]
 
 
-class DsirConfig(StrictModel):
-    """The dsir job stage: fit a model of `target` against `inputs`, then resample `inputs` into `output`."""
+class DsirSettings(StrictModel):
+    """What to select toward and how much: shared by the job file's dsir section and the stage config."""
 
-    inputs: tuple[str, ...] = Field(description="annotated or selected Parquet: the pool to select from")
     target: tuple[str, ...] = Field(min_length=1, description="target corpus: shards, .txt files, folders or globs")
-    output: str
     name: str = Field("target", pattern=r"^[A-Za-z0-9_]+$", description="target name (column rps_doc_NAME_importance)")
     k: int | None = Field(None, ge=1, description="documents to select")
     fraction: float | None = Field(None, gt=0, le=1, description="or this share of the pool's documents")
     seed: int = Field(0, ge=0, lt=2 ** 64)
     buckets: int = Field(DEFAULT_BUCKETS, ge=1)
-    hash_seed: int = Field(DEFAULT_SEED, ge=0, lt=2 ** 64, description="XXH64 seed of the features")
     filters: str | None = Field(None, description="filter file whose document rules apply before resampling")
-    storage_options: dict[str, object] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _one_size(self) -> DsirConfig:
+    def _one_size(self) -> DsirSettings:
         if (self.k is None) == (self.fraction is None):
             raise ValueError("dsir: give either k (documents) or fraction (of the pool), not both or neither")
         return self
+
+
+class DsirConfig(DsirSettings):
+    """The dsir job stage: fit a model of `target` against `inputs`, then resample `inputs` into `output`."""
+
+    inputs: tuple[str, ...] = Field(description="annotated or selected Parquet: the pool to select from")
+    output: str
+    hash_seed: int = Field(DEFAULT_SEED, ge=0, lt=2 ** 64, description="XXH64 seed of the features")
+    storage_options: dict[str, object] = Field(default_factory=dict)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from schemas.config import ClusterConfig, ReaderConfig, SignalConfig, StrictModel
+from schemas.dsir import DsirSettings
 from schemas.mix import MixSource
 
 
@@ -36,23 +37,10 @@ class SelectStage(StrictModel):
     dedup: bool | None = Field(None, description="join <output>/dedup on id: None = when it exists")
 
 
-class DsirStage(StrictModel):
+class DsirStage(DsirSettings):
     """Fits a model of `target` against <output>/selected (or `input`), resamples it into <output>/dsir."""
 
     input: str | None = Field(None, description="pool to select from (default: <output>/selected)")
-    target: tuple[str, ...] = Field(min_length=1, description="target corpus: shards, .txt files, folders or globs")
-    name: str = Field("target", pattern=r"^[A-Za-z0-9_]+$")
-    k: int | None = Field(None, ge=1, description="documents to select")
-    fraction: float | None = Field(None, gt=0, le=1, description="or this share of the pool")
-    seed: int = Field(0, ge=0, lt=2 ** 64)
-    buckets: int = Field(10_000, ge=1)
-    filters: str | None = Field(None, description="filter file whose document rules apply first")
-
-    @model_validator(mode="after")
-    def _one_size(self) -> DsirStage:
-        if (self.k is None) == (self.fraction is None):
-            raise ValueError("dsir: give either k (documents) or fraction (of the pool), not both or neither")
-        return self
 
 
 class TokenizeStage(StrictModel):

@@ -51,9 +51,8 @@ def _target_fingerprint(config: DsirConfig) -> list[list[str]]:
     return out
 
 
-def stage_hash(config: DsirConfig) -> str:
-    """Settings + upstream footers + target file fingerprints: what the stage's output depends on."""
-    inputs = parquet_files(list(config.inputs), config.storage_options)
+def stage_hash(config: DsirConfig, inputs: list[str]) -> str:
+    """Settings + the pool's files and upstream footers + target file fingerprints: what the output depends on."""
     settings = config.model_dump(mode="json", exclude={"output", "storage_options", "inputs", "target"})
     return config_hash({"settings": settings, "version": _VERSION, "inputs": inputs,
                         "upstream": upstream_hashes(inputs, config.storage_options),
@@ -72,7 +71,7 @@ def dsir_progress(config: DsirConfig) -> tuple[int, int] | None:
     """(1, 1) when the sample in OUT is the one this config and these inputs give; None without inputs."""
     config = config.model_copy(update={"output": absolute(config.output)})
     try:
-        digest = stage_hash(config)
+        digest = stage_hash(config, parquet_files(list(config.inputs), config.storage_options))
     except FileNotFoundError:
         return None
     return int(_recorded_hash(config) == digest), 1
@@ -95,8 +94,8 @@ def run_dsir(config: DsirConfig, cluster: ClusterConfig | None, quiet: bool = Fa
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     so = config.storage_options
     config = config.model_copy(update={"output": absolute(config.output)})
-    digest = stage_hash(config)
     files = parquet_files(list(config.inputs), so)
+    digest = stage_hash(config, files)
     if "://" in config.output:
         raise ValueError(f"dsir output must be a local (or shared-filesystem) folder: {config.output}")
     os.makedirs(config.output, exist_ok=True)
