@@ -14,8 +14,6 @@ missing fields are errors naming the file and the 1-based line.
 
 from __future__ import annotations
 
-import gzip
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +29,7 @@ from pipeline.interop.columns import (
     span_signals,
 )
 from pipeline.interop.dolma_export import SEPARATOR
-from pipeline.interop.files import iso_timestamp, json_lines, require, write_shard
+from pipeline.interop.files import gzip_json_lines, iso_timestamp, require, write_shard
 from pipeline.interop.spans import text_line_ends, where
 from pipeline.storage import filesystem, join
 
@@ -75,12 +73,6 @@ def locate(documents: str, sets: list[str] | None = None, storage_options: dict[
     return DolmaShard(documents, tuple(found))
 
 
-def _lines(path: str, so: dict[str, Any] | None) -> Iterator[tuple[int, dict]]:
-    fs, stripped = filesystem(path, so)
-    with fs.open(stripped, "rb") as raw, gzip.GzipFile(fileobj=raw) as gz:
-        yield from json_lines(io.TextIOWrapper(gz, encoding="utf-8"), path)
-
-
 def column_of(set_name: str, key: str) -> str:
     """The column of an attribute key: the assay signal it names, else the key itself."""
     prefix = set_name + SEPARATOR
@@ -91,7 +83,7 @@ def column_of(set_name: str, key: str) -> str:
 
 def _rows(shard: DolmaShard, so: dict[str, Any] | None) -> Iterator[tuple[int, dict, list[dict]]]:
     """(line, document, [attribute record per set]), failing where any file ends before another."""
-    streams = [_lines(shard.documents, so), *(_lines(p, so) for _, p in shard.attributes)]
+    streams = [gzip_json_lines(shard.documents, so), *(gzip_json_lines(p, so) for _, p in shard.attributes)]
     paths = [shard.documents, *(p for _, p in shard.attributes)]
     count = 0
     while True:

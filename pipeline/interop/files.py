@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.storage import atomic_write
+from pipeline.storage import atomic_write, filesystem
 
 
 def write_shard(final: str, schema: pa.Schema, tables: Iterator[pa.Table],
@@ -36,6 +36,13 @@ def json_lines(fh, path: str) -> Iterator[tuple[int, dict]]:
         if not isinstance(record, dict):
             raise ValueError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
         yield number, record
+
+
+def gzip_json_lines(path: str, storage_options: dict[str, Any] | None = None) -> Iterator[tuple[int, dict]]:
+    """(1-based line number, object) of each line of a gzip-compressed JSON-lines file."""
+    fs, stripped = filesystem(path, storage_options)
+    with fs.open(stripped, "rb") as raw, gzip.GzipFile(fileobj=raw) as gz:
+        yield from json_lines(io.TextIOWrapper(gz, encoding="utf-8"), path)
 
 
 def require(record: dict, fields: tuple[str, ...], path: str, number: int) -> None:

@@ -20,8 +20,6 @@ errors naming the file and the 1-based line.
 
 from __future__ import annotations
 
-import gzip
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +29,7 @@ import pyarrow.parquet as pq
 
 from pipeline.interop import rpv2_minhash
 from pipeline.interop.columns import LINE_ENDS, Rows, imported_schema, is_line_level, span_signals
-from pipeline.interop.files import iso_timestamp, json_lines, require, write_shard
+from pipeline.interop.files import gzip_json_lines, iso_timestamp, require, write_shard
 from pipeline.interop.spans import SpanError, text_line_ends, where
 from pipeline.storage import filesystem, join
 from signals.batch import TextBatch
@@ -79,15 +77,9 @@ def locate(documents: str, storage_options: dict[str, Any] | None = None) -> RPv
     return RPv2Shard(documents, found["signals"], found["minhash"], found["duplicates"])
 
 
-def _lines(path: str, storage_options: dict[str, Any] | None) -> Iterator[tuple[int, dict]]:
-    fs, stripped = filesystem(path, storage_options)
-    with fs.open(stripped, "rb") as raw, gzip.GzipFile(fileobj=raw) as gz:
-        yield from json_lines(io.TextIOWrapper(gz, encoding="utf-8"), path)
-
-
 def _pairs(shard: RPv2Shard, so: dict[str, Any] | None) -> Iterator[tuple[int, dict, dict]]:
     """(line, document record, signals record), failing where one file ends before the other."""
-    docs, sigs = _lines(shard.documents, so), _lines(shard.signals, so)
+    docs, sigs = gzip_json_lines(shard.documents, so), gzip_json_lines(shard.signals, so)
     count = 0
     while True:
         doc, sig = next(docs, None), next(sigs, None)
