@@ -24,6 +24,7 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
@@ -305,6 +306,40 @@ def _softmax_top1(hidden, output, n_labels):
     return best, best_score
 
 
+@intrinsic
+def _add_row16(typingctx, hidden, rows, i):
+    """hidden[:16] += rows[i, :16] as one 16-lane float32 vector addition (each lane the same
+    float32 sum as a scalar addition). The compiler does not vectorise this loop itself: a store
+    to `hidden` might alias the row's loads."""
+    if hidden.layout != "C" or rows.layout != "C" or hidden.dtype != types.float32 or rows.dtype != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        hidden_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        rows_arr = context.make_array(signature.args[1])(context, builder, args[1])
+        vec = ir.VectorType(ir.FloatType(), 16)
+        row = builder.gep(rows_arr.data, [builder.mul(args[2], ir.Constant(args[2].type, 16))])
+        row_ptr = builder.bitcast(row, vec.as_pointer())
+        hidden_ptr = builder.bitcast(hidden_arr.data, vec.as_pointer())
+        total = builder.fadd(builder.load(hidden_ptr, align=4), builder.load(row_ptr, align=4))
+        builder.store(total, hidden_ptr, align=4)
+        return context.get_dummy_value()
+    return types.void(hidden, rows, types.intp), codegen
+
+
+@numba.njit(cache=True, inline="always")
+def _add_rows(hidden, rows, ids, count):
+    """hidden += rows[ids[k]] for k < count, in order, in float32 (lid.176's 16 columns at once)."""
+    if rows.shape[1] == 16:
+        for k in range(count):
+            _add_row16(hidden, rows, np.intp(ids[k]))
+    else:
+        for k in range(count):
+            i = ids[k]
+            for j in range(rows.shape[1]):
+                hidden[j] = np.float32(hidden[j] + rows[i, j])
+
+
 @numba.njit(cache=True)
 def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
              word_slots, word_bytes, word_start, eos_id, minn, maxn, bucket, nwords, pruneidx_size,
@@ -381,10 +416,7 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
                     state[3] |= full
                     if not state[3] & ~growable:
                         return d
-            for k in range(count):
-                i = ids[k]
-                for j in range(dim):
-                    hidden[j] = np.float32(hidden[j] + rows[i, j])
+            _add_rows(hidden, rows, ids, count)
             n_inputs += count
             if b - a == len(eos_token) and _same_bytes(buf, a, eos_token, 0, len(eos_token)):
                 ended = True  # getLine stops at EOS; the newline's own EOS is never read
