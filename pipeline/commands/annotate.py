@@ -8,6 +8,7 @@ from pipeline.annotate import run_annotate
 from pipeline.commands.common import (
     add_cluster_options,
     add_input_options,
+    add_storage_option,
     cluster_from_args,
     parse_key_values,
     parse_storage_options,
@@ -48,8 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--minhash-schemes", default="oph",
                    help="MinHash signature schemes, comma-separated: oph (fast, default), rpv2 "
                         "(bit-compatible with RedPajama-V2)")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
-                   help="fsspec storage option, e.g. endpoint_url=http://127.0.0.1:9000")
+    add_storage_option(p, "fsspec storage option, e.g. endpoint_url=http://127.0.0.1:9000")
     add_cluster_options(p)
     p.set_defaults(func=run)
 

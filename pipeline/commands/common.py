@@ -46,6 +46,11 @@ def parse_key_values(items: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
+def add_storage_option(parser: argparse.ArgumentParser, help: str = "fsspec storage option") -> None:
+    """--storage-option KEY=VALUE (repeatable), read by parse_storage_options."""
+    parser.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help=help)
+
+
 def parse_storage_options(items: list[str] | None) -> dict[str, object]:
     """--storage-option key=value; values are JSON when they parse (numbers, booleans, objects)."""
     out: dict[str, object] = {}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.commands.common import add_cluster_options, cluster_from_args, parse_storage_options, summarize
+from pipeline.commands.common import (
+    add_cluster_options,
+    add_storage_option,
+    cluster_from_args,
+    parse_storage_options,
+    summarize,
+)
 from pipeline.dedup import run_dedup
 from schemas.dedup import DedupConfig
 
@@ -38,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--partitions", type=int, help="shuffle partitions (default: one per 2M documents)")
     p.add_argument("--distributed-components", action="store_true", default=None,
                    help="connected components by large-star/small-star on Dask even for small edge sets")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help="fsspec storage option")
+    add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)
 

@@ -11,6 +11,7 @@ import sys
 from pipeline.commands.common import (
     add_cluster_options,
     add_input_options,
+    add_storage_option,
     cluster_from_args,
     parse_storage_options,
     require_local_output,
@@ -24,7 +25,7 @@ from signals.dsir import DEFAULT_BUCKETS, DEFAULT_SEED
 def _runner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--in-process", action="store_true", help="run the files one after another in this process "
                                                              "(no Dask cluster)")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help="fsspec storage option")
+    add_storage_option(p)
     add_cluster_options(p)
 
 

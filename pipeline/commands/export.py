@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.commands.common import add_cluster_options, cluster_from_args, parse_storage_options
+from pipeline.commands.common import (
+    add_cluster_options,
+    add_storage_option,
+    cluster_from_args,
+    parse_storage_options,
+)
 from pipeline.export_rpv2 import SUFFIX, ExportOptions, run_export
 from pipeline.interop.dolma_export import DolmaOptions, run_dolma_export
 from pipeline.storage import expand_inputs
@@ -36,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--snapshot-id", help="metadata.snapshot_id when no CC-MAIN-YYYY-WW id is in the paths")
     p.add_argument("--in-process", action="store_true",
                    help="export the shards one after another in this process (no Dask cluster)")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help="fsspec storage option")
+    add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.commands.common import add_cluster_options, cluster_from_args, parse_storage_options
+from pipeline.commands.common import (
+    add_cluster_options,
+    add_storage_option,
+    cluster_from_args,
+    parse_storage_options,
+)
 from pipeline.interop import dolma_import, rpv2_import
 from pipeline.interop.run import run_shards
 from pipeline.storage import expand_inputs, join
@@ -27,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="dolma: import only these attribute sets (repeatable; default: every set found)")
     p.add_argument("--batch-size", type=int, default=2000, help="documents per Parquet row group (default 2000)")
     p.add_argument("--in-process", action="store_true", help="import the shards one after another in this process")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help="fsspec storage option")
+    add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)
 

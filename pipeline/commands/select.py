@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from filters.funnel import format_funnel
-from pipeline.commands.common import add_cluster_options, cluster_from_args, parse_storage_options, summarize
+from pipeline.commands.common import (
+    add_cluster_options,
+    add_storage_option,
+    cluster_from_args,
+    parse_storage_options,
+    summarize,
+)
 from pipeline.select import FUNNEL_NAME, run_select
 from schemas.select import SelectConfig
 
@@ -23,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="output folder (local or s3://)")
     p.add_argument("--in-process", action="store_true",
                    help="run the shards one after another in this process (no Dask cluster)")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help="fsspec storage option")
+    add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)
 

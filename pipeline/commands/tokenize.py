@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.commands.common import add_cluster_options, cluster_from_args, parse_storage_options, summarize
+from pipeline.commands.common import (
+    add_cluster_options,
+    add_storage_option,
+    cluster_from_args,
+    parse_storage_options,
+    summarize,
+)
 from pipeline.tokenize.stage import SUMMARY_NAME, run_tokenize
 from schemas.tokens import TokenizeConfig
 
@@ -32,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bos-token", help="BOS token (default: found, else the EOS token)")
     p.add_argument("--text-field", default="text", help="text column (default: text)")
     p.add_argument("--batch-rows", type=int, default=4096, help="documents per encode task (default 4096)")
-    p.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help="fsspec option for inputs")
+    add_storage_option(p, "fsspec option for inputs")
     add_cluster_options(p)
     p.set_defaults(func=run)
 
