@@ -35,6 +35,7 @@ from pipeline.storage import (
     join,
     makedirs,
     read_bytes,
+    remove_stale_temporaries,
     write_bytes_atomic,
 )
 from schemas.config import ClusterConfig, config_hash
@@ -219,6 +220,7 @@ def run_select(config: SelectConfig, cluster: ClusterConfig | None, selection: S
     config = config.model_copy(update={"output": absolute(config.output),
                                        "dedup": absolute(config.dedup) if config.dedup else None})
     makedirs(config.output, so)
+    remove_stale_temporaries(config.output, so)  # of a killed earlier run
     tasks = plan_tasks(inputs, config.output)
     digest = selection_hash(selection, config.dedup, upstream_hashes(inputs + dedup_files, so))
     previous = {t.shard_id: _completed(t, digest, so) for t in tasks}
@@ -236,6 +238,8 @@ def run_select(config: SelectConfig, cluster: ClusterConfig | None, selection: S
             return {**report.model_dump(), "funnel": Funnel().model_dump()}
 
         fresh = run_on_dask(select_shard, pending, cluster, *args, desc="select", quiet=quiet, on_error=task_failed)
+        if fresh:  # every task has ended: temporaries left now are those of killed workers
+            remove_stale_temporaries(config.output, so)
     by_shard = {r["shard"]: (ShardReport.model_validate(r), Funnel.model_validate(r["funnel"])) for r in fresh}
     results = [previous[t.shard_id] or by_shard[t.shard_id] for t in tasks]
     funnel = Funnel()

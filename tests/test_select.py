@@ -108,6 +108,15 @@ def test_rerun_skips_done_shards_and_a_changed_threshold_reselects(corpus, capsy
     assert pq.read_table(corpus / "selected" / "a.parquet")["id"].to_pylist() == ["a/0", "a/1", "a/3"]
 
 
+def test_a_rerun_removes_the_temporary_a_killed_run_left(corpus) -> None:
+    (corpus / "selected").mkdir(parents=True)
+    stale = corpus / "selected" / ".a.parquet.tmp-0123456789ab"  # what a SIGKILL during a write leaves
+    stale.write_bytes(b"PAR1 half a file")
+    run_select(config(corpus), None, quiet=True)
+    assert not stale.exists()
+    assert pq.read_table(corpus / "selected" / "a.parquet").num_rows > 0
+
+
 def test_problems_are_reported_before_any_data_is_read(corpus) -> None:
     with pytest.raises(FilterError, match="pass --dedup DIR"):
         run_select(config(corpus).model_copy(update={"dedup": None}), None, quiet=True)
