@@ -21,6 +21,7 @@ implemented; `supports` tells, and callers fall back to fastText itself for anyt
 from __future__ import annotations
 
 import math
+import sys
 
 import numba
 import numpy as np
@@ -38,11 +39,19 @@ _S32 = np.uint64(32)
 _FNV64_BASIS = np.uint64(0xCBF29CE484222325)
 _FNV64_PRIME = np.uint64(0x100000001B3)
 _SLOT_MIX = np.uint64(0x9E3779B97F4A7C15)
+_BELOW_33 = np.uint64(0x2121212121212121)  # 33 in every byte: a word has a byte < 33 iff (w - this) & ~w & high bits
+_HIGH_BITS = np.uint64(0x8080808080808080)
+_SEPARATORS = np.uint64(sum(1 << c for c in (0, 9, 10, 11, 12, 13, 32)))  # bit c: readWord splits at byte c
+_LITTLE_ENDIAN = sys.byteorder == "little"
 
-# Token cache capacities: start small, double when a batch filled them, never beyond the maximum.
+# The token cache: an open-addressing table of int64 slots, (tag << 32) | record offset or -1, over
+# an arena of uint64 words holding one record per distinct token: [hash, byte length << 32 | row
+# count, the token's bytes (8 a word, in order, zero-padded), its row ids (two int32 a word)].
+# Capacities start small, double when a batch filled them, never beyond the maximum.
 _START_SLOTS, _MAX_SLOTS = 1 << 16, 1 << 21  # entries are at most half the slots
-_START_BYTES, _MAX_BYTES = 1 << 20, 1 << 25
-_START_IDS, _MAX_IDS = 1 << 18, 1 << 23
+_START_WORDS, _MAX_WORDS = 1 << 18, 1 << 23
+_HEADER = 2  # words before a record's bytes
+_MIX_1, _MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)  # MurmurHash3's fmix64
 
 
 def supports(model: FastTextModel) -> str | None:
@@ -327,14 +336,99 @@ def _add_row16(typingctx, hidden, rows, i):
     return types.void(hidden, rows, types.intp), codegen
 
 
+
+@intrinsic
+def _load_u64(typingctx, buf, i):
+    """The 8 bytes at buf[i:i+8] as one uint64 in the machine's byte order (an unaligned load)."""
+    if buf.layout != "C" or buf.dtype != types.uint8:
+        return None
+
+    def codegen(context, builder, signature, args):
+        arr = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(arr.data, [args[1]]), ir.IntType(64).as_pointer())
+        return builder.load(ptr, align=1)
+    return types.uint64(buf, types.intp), codegen
+
+
 @numba.njit(cache=True, inline="always")
-def _add_rows(hidden, rows, ids, count):
-    """hidden += rows[ids[k]] for k < count, in order, in float32 (lid.176's 16 columns at once)."""
+def _word_at(buf, i, n):
+    """buf[i:i+n] (n <= 8) as a uint64, byte k in bits 8k..8k+7, higher bits zero."""
+    if _LITTLE_ENDIAN and i + 8 <= len(buf):
+        w = _load_u64(buf, np.intp(i))
+        if n < 8:
+            w &= (np.uint64(1) << np.uint64(8 * n)) - np.uint64(1)
+        return w
+    w = np.uint64(0)
+    for k in range(n):
+        w |= np.uint64(buf[i + k]) << np.uint64(8 * k)
+    return w
+
+
+@numba.njit(cache=True, inline="always")
+def _is_separator(c):
+    """Whether fastText's readWord ends a token at byte c (' ', \\t, \\n, \\v, \\f, \\r, \\0)."""
+    return c <= 32 and ((_SEPARATORS >> np.uint64(c)) & np.uint64(1)) != 0
+
+
+@numba.njit(cache=True, inline="always")
+def _token_end(buf, p, end):
+    """The first separator at or after p (or end): 8 bytes at a time while none is below 33."""
+    while p + 8 <= end:
+        w = _word_at(buf, p, 8)
+        if (w - _BELOW_33) & ~w & _HIGH_BITS:
+            break
+        p += 8
+    while p < end and not _is_separator(buf[p]):
+        p += 1
+    return p
+
+
+@numba.njit(cache=True, inline="always")
+def _token_hash(buf, a, b):
+    """The cache's 64-bit hash of the token buf[a:b], 8 bytes a step."""
+    h = np.uint64(b - a) * _SLOT_MIX
+    for i in range(a, b, 8):
+        h = (h ^ _word_at(buf, i, min(8, b - i))) * _FNV64_PRIME
+        h ^= h >> np.uint64(32)
+    h ^= h >> np.uint64(33)
+    h *= _MIX_1
+    h ^= h >> np.uint64(33)
+    h *= _MIX_2
+    return h ^ (h >> np.uint64(33))
+
+
+@numba.njit(cache=True, inline="always")
+def _is_cached_token(buf, a, b, arena, record):
+    """Whether the record at `record` holds the token buf[a:b]."""
+    if (arena[record + 1] >> _S32) != np.uint64(b - a):
+        return False
+    for k in range((b - a + 7) // 8):
+        i = a + 8 * k
+        if arena[record + _HEADER + k] != _word_at(buf, i, min(8, b - i)):
+            return False
+    return True
+
+
+@numba.njit(cache=True, inline="always")
+def _record_words(length, count):
+    """Arena words of the record of a token of `length` bytes with `count` row ids."""
+    return _HEADER + (length + 7) // 8 + (count + 1) // 2
+
+
+@numba.njit(cache=True, inline="always")
+def _slot_value(h, record):
+    """A slot's content: the top 31 bits of the hash as a tag, then the record's offset."""
+    return np.int64(h >> np.uint64(33)) << np.int64(32) | np.int64(record)
+
+
+@numba.njit(cache=True, inline="always")
+def _add_rows(hidden, rows, ids, first, count):
+    """hidden += rows[ids[first + k]] for k < count, in order, in float32 (lid.176's 16 columns at once)."""
     if rows.shape[1] == 16:
-        for k in range(count):
+        for k in range(first, first + count):
             _add_row16(hidden, rows, np.intp(ids[k]))
     else:
-        for k in range(count):
+        for k in range(first, first + count):
             i = ids[k]
             for j in range(rows.shape[1]):
                 hidden[j] = np.float32(hidden[j] + rows[i, j])
@@ -344,12 +438,12 @@ def _add_rows(hidden, rows, ids, count):
 def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
              word_slots, word_bytes, word_start, eos_id, minn, maxn, bucket, nwords, pruneidx_size,
              kept_bits, kept_rank, kept_rows, label_prefix, eos_token,
-             slots, e_hash, e_bstart, e_blen, e_istart, e_ilen, arena_bytes, arena_ids, state,
-             out_label, out_prob, first, growable):
+             slots, arena, arena_ids, state, out_label, out_prob, first, growable):
     """Predict the documents buf[doc_start[d]:doc_start[d+1]] from d = first; state = [entries,
-    bytes, ids, full], full: bit 1 entries, 2 token bytes, 4 row ids ran out for a token of this
-    call. When only `growable` ones ran out, stops there and returns that document (to be
-    predicted again once the cache has grown); else returns the number of documents."""
+    arena words used, full], full: bit 1 entries, 2 arena words ran out for a token of this call.
+    `arena_ids` is `arena` seen as int32. When only `growable` ones ran out, stops there and
+    returns that document (to be predicted again once the cache has grown); else returns the
+    number of documents."""
     dim = rows.shape[1]
     hidden = np.zeros(dim, dtype=np.float32)
     scratch = np.empty(64, dtype=np.int32)
@@ -357,6 +451,7 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
     stack_score = np.empty(2 * n_labels + 2, dtype=np.float32)
     mask = len(slots) - 1
     max_entries = len(slots) // 2
+    low32 = np.int64(0xFFFFFFFF)
     for d in range(first, len(doc_start) - 1):
         hidden[:] = 0.0
         n_inputs = 0
@@ -364,59 +459,48 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
         end = doc_start[d + 1]
         ended = False
         while p < end:
-            c = buf[p]
-            if c == 32 or (9 <= c <= 13) or c == 0:
+            if _is_separator(buf[p]):
                 p += 1
                 continue
             a = p
-            while p < end:
-                c = buf[p]
-                if c == 32 or (9 <= c <= 13) or c == 0:
-                    break
-                p += 1
-            b = p
-            # look the token up in the cache
-            h = _FNV64_BASIS
-            for q in range(a, b):
-                h = (h ^ np.uint64(buf[q])) * _FNV64_PRIME
-            slot = np.int64((h * _SLOT_MIX) >> np.uint64(32)) & mask
-            found = -1
+            p = b = _token_end(buf, a, end)
+            h = _token_hash(buf, a, b)
+            tag = np.int64(h >> np.uint64(33))
+            slot = np.int64(h & np.uint64(mask))
+            record = -1
             while slots[slot] >= 0:
-                e = slots[slot]
-                if e_hash[e] == h and e_blen[e] == b - a and _same_bytes(buf, a, arena_bytes, e_bstart[e], b - a):
-                    found = e
+                if slots[slot] >> 32 == tag and _is_cached_token(buf, a, b, arena, slots[slot] & low32):
+                    record = slots[slot] & low32
                     break
                 slot = (slot + 1) & mask
-            if found >= 0:
-                ids = arena_ids[e_istart[found]:e_istart[found] + e_ilen[found]]
-                count = e_ilen[found]
+            if record >= 0:
+                count = np.int64(arena[record + 1] & _MASK32)
+                _add_rows(hidden, rows, arena_ids, 2 * (record + _HEADER + (b - a + 7) // 8), count)
             else:
                 bound = 1 + (b - a + 2) * max(maxn, 1)
                 if len(scratch) < bound:
                     scratch = np.empty(bound, dtype=np.int32)
                 count = _token_ids(buf, a, b, scratch, word_slots, word_bytes, word_start, eos_token, minn, maxn,
                                    bucket, nwords, pruneidx_size, kept_bits, kept_rank, kept_rows, label_prefix)
-                ids = scratch[:count]
-                full = ((state[0] >= max_entries) | ((state[1] + (b - a) > len(arena_bytes)) << 1)
-                        | ((state[2] + count > len(arena_ids)) << 2))
+                _add_rows(hidden, rows, scratch, 0, count)
+                size = _record_words(b - a, count)
+                full = (state[0] >= max_entries) | ((state[1] + size > len(arena)) << 1)
                 if not full:
-                    e = state[0]
-                    e_hash[e] = h
-                    e_bstart[e] = state[1]
-                    e_blen[e] = b - a
-                    e_istart[e] = state[2]
-                    e_ilen[e] = count
-                    arena_bytes[state[1]:state[1] + (b - a)] = buf[a:b]
-                    arena_ids[state[2]:state[2] + count] = ids
-                    slots[slot] = e
+                    record = state[1]
+                    arena[record] = h
+                    arena[record + 1] = (np.uint64(b - a) << _S32) | np.uint64(count)
+                    for k in range((b - a + 7) // 8):
+                        i = a + 8 * k
+                        arena[record + _HEADER + k] = _word_at(buf, i, min(8, b - i))
+                    ids_at = 2 * (record + _HEADER + (b - a + 7) // 8)
+                    arena_ids[ids_at:ids_at + count] = scratch[:count]
+                    slots[slot] = _slot_value(h, record)
                     state[0] += 1
-                    state[1] += b - a
-                    state[2] += count
+                    state[1] += size
                 else:
-                    state[3] |= full
-                    if not state[3] & ~growable:
+                    state[2] |= full
+                    if not state[2] & ~growable:
                         return d
-            _add_rows(hidden, rows, ids, count)
             n_inputs += count
             if b - a == len(eos_token) and _same_bytes(buf, a, eos_token, 0, len(eos_token)):
                 ended = True  # getLine stops at EOS; the newline's own EOS is never read
@@ -442,15 +526,19 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
 
 
 @numba.njit(cache=True)
-def _cache_slots(e_hash, n_entries, n_slots):
-    """The token cache's slot table (n_slots, a power of two) for its first n_entries entries."""
-    slots = np.full(n_slots, -1, dtype=np.int32)
+def _cache_slots(arena, used, n_slots):
+    """The token cache's slot table (n_slots, a power of two) for the records in arena[:used]."""
+    slots = np.full(n_slots, -1, dtype=np.int64)
     mask = n_slots - 1
-    for e in range(n_entries):
-        slot = np.int64((e_hash[e] * _SLOT_MIX) >> np.uint64(32)) & mask
+    record = 0
+    while record < used:
+        h = arena[record]
+        slot = np.int64(h & np.uint64(mask))
         while slots[slot] >= 0:
             slot = (slot + 1) & mask
-        slots[slot] = e
+        slots[slot] = _slot_value(h, record)
+        meta = arena[record + 1]
+        record += _record_words(np.int64(meta >> _S32), np.int64(meta & _MASK32))
     return slots
 
 
@@ -463,9 +551,8 @@ def _grown(array: np.ndarray, size: int) -> np.ndarray:
 class BatchPredictor:
     """Predicts the top label of many texts with one fastText model; keeps a cache of token rows."""
 
-    def __init__(self, model: FastTextModel, cache_slots: int = _START_SLOTS, cache_bytes: int = _START_BYTES,
-                 cache_ids: int = _START_IDS) -> None:
-        """`cache_*`: starting capacities of the token cache (slots, a power of two; token bytes; row ids)."""
+    def __init__(self, model: FastTextModel, cache_slots: int = _START_SLOTS, cache_words: int = _START_WORDS) -> None:
+        """`cache_*`: starting capacities of the token cache (slots, a power of two; arena words)."""
         if cache_slots < 2 or cache_slots & (cache_slots - 1):
             raise ValueError(f"cache_slots must be a power of two, got {cache_slots}")
         reason = supports(model)
@@ -485,19 +572,12 @@ class BatchPredictor:
         self.kept = kept_buckets(model.pruneidx_size, model.prune_map, model.bucket)
         self.label_prefix = np.frombuffer(LABEL_PREFIX, dtype=np.uint8)
         self.eos_token = np.frombuffer(EOS, dtype=np.uint8)
-        self._reset_cache(cache_slots, cache_bytes, cache_ids)
+        self._reset_cache(cache_slots, cache_words)
 
-    def _reset_cache(self, n_slots: int, n_bytes: int, n_ids: int) -> None:
-        self.slots = np.full(n_slots, -1, dtype=np.int32)
-        entries = n_slots // 2
-        self.e_hash = np.zeros(entries, dtype=np.uint64)
-        self.e_bstart = np.zeros(entries, dtype=np.int32)  # arenas stay below 2**31 (see _MAX_*)
-        self.e_blen = np.zeros(entries, dtype=np.int32)
-        self.e_istart = np.zeros(entries, dtype=np.int32)
-        self.e_ilen = np.zeros(entries, dtype=np.int32)
-        self.arena_bytes = np.zeros(n_bytes, dtype=np.uint8)
-        self.arena_ids = np.zeros(n_ids, dtype=np.int32)
-        self.state = np.zeros(4, dtype=np.int64)
+    def _reset_cache(self, n_slots: int, n_words: int) -> None:
+        self.slots = np.full(n_slots, -1, dtype=np.int64)
+        self.arena = np.zeros(n_words, dtype=np.uint64)  # offsets stay below 2**32 (see _MAX_WORDS)
+        self.state = np.zeros(3, dtype=np.int64)
 
     def predict_encoded(self, buf: np.ndarray, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(label index or -1, probability) per document of the UTF-8 buffer, documents at doc_start."""
@@ -507,40 +587,35 @@ class BatchPredictor:
         first = 0
         while first < n:
             first = self._predict(buf, doc_start, out_label, out_prob, first)
-        if self.state[3]:  # a capacity at its maximum ran out: start afresh
-            self._reset_cache(len(self.slots), len(self.arena_bytes), len(self.arena_ids))
+        if self.state[2]:  # a capacity at its maximum ran out: start afresh
+            self._reset_cache(len(self.slots), len(self.arena))
         return out_label, out_prob
+
+    def _capacities(self) -> list[tuple[int, int, int]]:
+        """(full bit, size, maximum) of the slots and the arena."""
+        return [(1, len(self.slots), _MAX_SLOTS), (2, len(self.arena), _MAX_WORDS)]
 
     def _predict(self, buf: np.ndarray, doc_start: np.ndarray, out_label: np.ndarray, out_prob: np.ndarray,
                  first: int) -> int:
         """_predict from document `first`; grows the cache where it stopped for room."""
-        capacities = [(1, len(self.slots), _MAX_SLOTS), (2, len(self.arena_bytes), _MAX_BYTES),
-                      (4, len(self.arena_ids), _MAX_IDS)]
-        growable = sum(bit for bit, size, top in capacities if size < top)
+        growable = sum(bit for bit, size, top in self._capacities() if size < top)
         stop = _predict(buf, doc_start, self.rows, self.output, self.model.loss == "softmax", self.left, self.right,
                  len(self.labels),
                  self.word_slots, self.word_bytes, self.word_start, self.eos_id, self.model.minn,
                  self.model.maxn, self.model.bucket, self.model.nwords, self.model.pruneidx_size, *self.kept,
                  self.label_prefix, self.eos_token,
-                 self.slots, self.e_hash, self.e_bstart, self.e_blen, self.e_istart, self.e_ilen,
-                 self.arena_bytes, self.arena_ids, self.state, out_label, out_prob, first, growable)
+                 self.slots, self.arena, self.arena.view(np.int32), self.state, out_label, out_prob, first, growable)
         if stop < len(out_label):
-            self._grow_cache(int(self.state[3]))
+            self._grow_cache(int(self.state[2]))
         return stop
 
     def _grow_cache(self, full: int) -> None:
-        """Double what ran out (entries 1, token bytes 2, row ids 4), keeping the cached tokens."""
-        sizes = [(1, len(self.slots), _MAX_SLOTS), (2, len(self.arena_bytes), _MAX_BYTES),
-                 (4, len(self.arena_ids), _MAX_IDS)]
-        n_slots, n_bytes, n_ids = (min(2 * size, top) if full & bit else size for bit, size, top in sizes)
+        """Double what ran out (entries 1, arena words 2), keeping the cached tokens."""
+        n_slots, n_words = (min(2 * size, top) if full & bit else size for bit, size, top in self._capacities())
         if n_slots > len(self.slots):
-            entries = n_slots // 2
-            self.e_hash, self.e_bstart, self.e_blen, self.e_istart, self.e_ilen = (
-                _grown(a, entries) for a in (self.e_hash, self.e_bstart, self.e_blen, self.e_istart, self.e_ilen))
-            self.slots = _cache_slots(self.e_hash, int(self.state[0]), n_slots)
-        self.arena_bytes = _grown(self.arena_bytes, n_bytes)
-        self.arena_ids = _grown(self.arena_ids, n_ids)
-        self.state[3] = 0
+            self.slots = _cache_slots(self.arena, int(self.state[1]), n_slots)
+        self.arena = _grown(self.arena, n_words)
+        self.state[2] = 0
 
     def predict(self, texts: list[str]) -> tuple[list[str | None], np.ndarray]:
         """Top-1 label (prefix kept) and its probability for each text."""

@@ -30,6 +30,10 @@ EDGE_CASES = [
     "\u00a0non\u00a0breaking\u00a0spaces\u00a0", "\u3000全角\u3000スペース", "日本語のテキストです", "中文文本", "한국어 텍스트",
     "Ελληνικά κείμενα", "русский текст", "עברית", "العربية", "\U0001f600\U0001f600 emoji", "e\u0301te\u0301",
     "x" * 5000, "ab" * 3000 + " cd", "a\nb\nc", "THE END...\n\u2022 bullet", "1234 5678 90", "\x1c\x1d\x85\u2028",
+    # tokens around the token cache's 8-byte words: lengths 7..17, equal first words, control bytes below 33
+    "abcdefg abcdefgh abcdefghi abcdefghabcdefgh abcdefghabcdefghi abcdefgh abcdefg",
+    "internationalization internationalizations internationalisation internationalization",
+    "abcdefg\x01 abcdefgh\x1f abc\x08defghij \x01\x02\x03\x04\x05\x06\x07\x08\x0e\x1f! \x7f\x80é\x14",
 ]
 
 FRAGMENTS = [" ", "\n", "\t", "\x00", "\r", "</s>", "__label__de", "__label__", "<", ">", "the", "und", "le", "de",
@@ -105,7 +109,7 @@ def test_lid176_random_unicode_bit_for_bit(lid_fasttext, texts: list[str]) -> No
 
 def test_a_full_token_cache_changes_nothing(lid_fasttext) -> None:
     texts = sample_documents()
-    tiny = BatchPredictor(read_model(lid176_path()), cache_slots=8, cache_bytes=32, cache_ids=16)
+    tiny = BatchPredictor(read_model(lid176_path()), cache_slots=8, cache_words=8)
     for start in range(0, len(texts), 50):  # several batches: the cache fills, is rebuilt larger, fills again
         assert_same_as_fasttext(tiny, lid_fasttext, texts[start:start + 50])
     assert len(tiny.slots) > 8
