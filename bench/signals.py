@@ -240,17 +240,17 @@ def timed(fn: Callable[[list[str]], object], parts: list[list[str]]) -> tuple[fl
 
 
 def view_breakdown(parts: list[list[str]], repeat: int) -> list[tuple[str, float]]:
-    """CPU seconds spent in each shared view and each family's own work on the full set, the
-    median over `repeat` passes."""
+    """CPU seconds spent in each shared view and each family's own work on the full set (in the
+    sub-batches compute_families makes), the median over `repeat` passes."""
     from signals.arrays import raw_text_view, raw_tokens_view, words_view
     from signals.langid import identify
     from signals.ngrams import ngram_view
+    from signals.registry import SUB_BATCH_CHARS  # here: --against workers run older code
 
     built = build_families(["ccnet", *MINE], SignalConfig())
     steps: dict[str, list[float]] = {}
     for run in range(repeat):
-        for texts in parts:
-            batch = TextBatch(texts)
+        for batch in (sub for texts in parts for sub in TextBatch(texts).parts(SUB_BATCH_CHARS)):
             grams = lambda b=batch: b.view("ngrams", ngram_view)  # noqa: E731
             work: list[tuple[str, Callable[[], object]]] = [
                 ("view: lid.176 language ID", lambda b=batch: b.view("lid", identify)),

@@ -69,8 +69,24 @@ def registered() -> dict[str, FamilyFactory]:
     return dict(_FAMILIES)
 
 
-def compute_families(families: list[Family], batch: TextBatch) -> pa.Table:
-    """Run families over a batch; check every declared column comes back with its type and length."""
+# Families run over sub-batches of about this many characters, which bounds the memory of their
+# views (code points, words, n-gram classes: tens of bytes per character) whatever the batch, and
+# keeps those views in the CPU caches between the passes over them. On 122.6 MB of documentation
+# pages in batches of 1,000 (7.5M characters), warm passes in one process were 9% faster than one
+# pass per batch; a fresh process's first pass was no faster.
+SUB_BATCH_CHARS = 1 << 21
+
+
+def compute_families(families: list[Family], batch: TextBatch, max_chars: int = SUB_BATCH_CHARS) -> pa.Table:
+    """Run families over a batch, in sub-batches of at most `max_chars` characters (see
+    SUB_BATCH_CHARS); check every declared column comes back with its type and length."""
+    parts = batch.parts(max_chars)
+    if len(parts) == 1:
+        return _compute(families, batch)
+    return pa.concat_tables([_compute(families, part) for part in parts]).combine_chunks()
+
+
+def _compute(families: list[Family], batch: TextBatch) -> pa.Table:
     columns: dict[str, pa.Array] = {}
     fields: list[pa.Field] = []
     for family in families:

@@ -89,3 +89,27 @@ def test_raw_words_split_as_nltk_does(text, tokens):
     symbols = text.count("#") + text.count("...") + text.count("\u2026")
     assert row["rps_doc_symbol_to_word_ratio"] == as_stored(round(symbols / len(tokens), 8))
     assert row["rps_doc_frac_all_caps_words"] == as_stored(round(sum(map(str.isupper, tokens)) / len(tokens), 8))
+
+
+def _values(table) -> dict[str, list]:
+    """Column values with NaN made comparable (NaN != NaN in Arrow's and Python's equality)."""
+    return {name: ["NaN" if isinstance(v, float) and v != v else v for v in table.column(name).to_pylist()]
+            for name in table.column_names}
+
+
+def test_sub_batches_change_no_value():
+    from schemas.config import SignalConfig
+    from signals.batch import TextBatch
+    from signals.families import build_families
+    from signals.registry import compute_families
+
+    texts = TEXTS + ["", " ", "one word", "x" * 9000] + TEXTS[:3]
+    families = build_families(None, SignalConfig())
+    whole = compute_families(families, TextBatch(texts), max_chars=10**12)
+    batch = TextBatch(texts)
+    parts = batch.parts(4000)
+    assert len(parts) > 6 and [t for p in parts for t in p.texts] == texts
+    assert all(sum(map(len, p.texts)) <= 4000 or len(p) == 1 for p in parts)
+    split = compute_families(families, batch, max_chars=4000)
+    assert split.schema == whole.schema and split.column(0).num_chunks == 1
+    assert _values(split) == _values(whole)
