@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -227,3 +228,38 @@ def test_minhash_and_duplicates_that_do_not_match_the_documents_are_errors(relea
     with pytest.raises(ValueError, match=r"duplicates.parquet: 1 ids are not documents of"):
         import_shard(locate(release), str(tmp_path / "imp"))
     assert not list((tmp_path / "imp").glob("*.parquet"))
+
+
+def test_truncated_and_invalid_utf8_files_are_errors_naming_the_file_and_line(release, tmp_path):
+    signals_file = release.replace("/documents/", "/quality_signals/").replace(".json.gz", ".signals.json.gz")
+    whole = open(signals_file, "rb").read()
+    open(signals_file, "wb").write(whole[:len(whole) // 2])  # cut mid-stream
+    with pytest.raises(ValueError, match=r"en_head.signals.json.gz: (after line \d|at the start): unreadable gzip stream: .*ended before"):
+        import_shard(locate(release), str(tmp_path / "imp"))
+    open(signals_file, "wb").write(whole)
+    with gzip.open(release, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    assert b'"raw_content": "' in lines[1]
+    lines[1] = lines[1].replace(b'"raw_content": "', b'"raw_content": "\xff', 1)
+    open(release, "wb").write(gzip.compress(b"\n".join(lines)))
+    with pytest.raises(ValueError, match=r"en_head.json.gz: line 2: invalid UTF-8"):
+        import_shard(locate(release), str(tmp_path / "imp"))
+    assert not (tmp_path / "imp").exists() or not list((tmp_path / "imp").iterdir())
+
+
+def test_json_lines_reader_keeps_the_shard_readers_limits(tmp_path):
+    from pipeline.interop.files import gzip_json_lines
+    from schemas.config import ReaderConfig
+
+    limits = ReaderConfig(max_record_bytes=4096, decompression_check_bytes=1 << 16)
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b'{"a": 1}\n' + b" " * (1 << 22) + b"\n"))  # 4 MiB of spaces, ~4 KB compressed
+    with pytest.raises(ValueError, match=r"bomb.json.gz: at the start: unreadable gzip stream: decompression ratio over 100"):
+        list(gzip_json_lines(str(bomb), limits=limits))
+    long_line = tmp_path / "long.json.gz"
+    long_line.write_bytes(gzip.compress(b'{"a": 1}\n{"b": "' + bytes(range(65, 91)) * 400 + b'"}\n'))
+    with pytest.raises(ValueError, match=r"long.json.gz: line 2: 10,410 bytes, over max_record_bytes \(4,096\)"):
+        list(gzip_json_lines(str(long_line), limits=limits))
+    two_members = tmp_path / "members.json.gz"
+    two_members.write_bytes(gzip.compress(b'{"a": 1}\n') + gzip.compress(b'{"a": 2}\n'))
+    assert list(gzip_json_lines(str(two_members))) == [(1, {"a": 1}), (2, {"a": 2})]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.storage import atomic_write, filesystem
+from pipeline.storage import atomic_write, open_binary
+from pipeline.streams import read_bounded_line
+from schemas.config import ReaderConfig
 
 
 def write_shard(final: str, schema: pa.Schema, tables: Iterator[pa.Table],
@@ -26,23 +29,42 @@ def write_shard(final: str, schema: pa.Schema, tables: Iterator[pa.Table],
     return rows
 
 
-def json_lines(fh, path: str) -> Iterator[tuple[int, dict]]:
-    """(1-based line number, object) of each line of a text stream; a line that is not an object is an error."""
-    for number, line in enumerate(fh, 1):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: line {number}: invalid JSON: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise ValueError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
-        yield number, record
+def _record(line: bytes, path: str, number: int) -> dict:
+    """The JSON object on one line; anything else is an error naming the file and line."""
+    try:
+        record = json.loads(line)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: line {number}: invalid UTF-8 at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: line {number}: invalid JSON: {exc.msg}") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
+    return record
 
 
-def gzip_json_lines(path: str, storage_options: dict[str, Any] | None = None) -> Iterator[tuple[int, dict]]:
-    """(1-based line number, object) of each line of a gzip-compressed JSON-lines file."""
-    fs, stripped = filesystem(path, storage_options)
-    with fs.open(stripped, "rb") as raw, gzip.GzipFile(fileobj=raw) as gz:
-        yield from json_lines(io.TextIOWrapper(gz, encoding="utf-8"), path)
+def gzip_json_lines(path: str, storage_options: dict[str, Any] | None = None,
+                    limits: ReaderConfig | None = None) -> Iterator[tuple[int, dict]]:
+    """(1-based line number, object) of each line of a gzip-compressed JSON-lines file, read as the
+    shard readers read (`limits`, default ReaderConfig()): every gzip member, the decompression-ratio
+    guard, lines of at most max_record_bytes never held whole. A corrupt or truncated stream, a
+    decompression bomb or an overlong line is an error naming the file and the line."""
+    limits = limits or ReaderConfig()
+    with open_binary(path, storage_options, "gzip", limits.max_decompression_ratio,
+                     limits.decompression_check_bytes) as stream:
+        number = 0
+        while True:
+            try:
+                line, length = read_bounded_line(stream, limits.max_record_bytes)
+            except (OSError, EOFError, zlib.error) as exc:
+                where = f"after line {number}" if number else "at the start"
+                raise ValueError(f"{path}: {where}: unreadable gzip stream: {exc}") from None
+            if not length:
+                return
+            number += 1
+            if not line:
+                raise ValueError(f"{path}: line {number}: {length:,} bytes, over max_record_bytes "
+                                 f"({limits.max_record_bytes:,})")
+            yield number, _record(line, path, number)
 
 
 def require(record: dict, fields: tuple[str, ...], path: str, number: int) -> None:
