@@ -196,8 +196,10 @@ def resample(
     storage_options: dict[str, Any] | None = None,
     cluster: ClusterConfig | None = None,
     quiet: bool = True,
+    summary_extra: dict[str, Any] | None = None,
 ) -> ResampleResult:
-    """Select k documents of the annotated `inputs` by DSIR importance resampling into `output`/."""
+    """Select k documents of the annotated `inputs` by DSIR importance resampling into `output`/;
+    `summary_extra` joins the fields of OUT/summary.json (written last, once)."""
     if k < 1:
         raise ValueError("k must be positive")
     if not 0 <= seed < 2 ** 64:
@@ -235,6 +237,7 @@ def resample(
         "weights_from": {src: sum(r["weights_from"] == src for r in scored) for src in ("column", "text")},
         **selection_metrics(model.target_counts, selected_counts, random_counts),
         "seconds": round(time.perf_counter() - started, 3),
+        **(summary_extra or {}),
     }
     write_bytes_atomic(join(output, SUMMARY_NAME), json.dumps(summary, indent=2).encode(), storage_options)
     return ResampleResult(summary, ids, [w["output"] for w in written if w["output"]])

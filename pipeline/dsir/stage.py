@@ -106,9 +106,9 @@ def run_dsir(config: DsirConfig, cluster: ClusterConfig | None, quiet: bool = Fa
     write_bytes_atomic(model_path, model.to_json().encode())
     k = sample_size(config, files)
     result = resample(files, model_path, k, config.output, seed=config.seed, filters=config.filters,
-                      storage_options=so, cluster=cluster, quiet=quiet)
-    summary = {**result.summary, "stage_hash": digest, "fit": counted}
-    write_bytes_atomic(join(config.output, SUMMARY_NAME), json.dumps(summary, indent=2).encode(), so)
+                      storage_options=so, cluster=cluster, quiet=quiet,
+                      summary_extra={"stage_hash": digest, "fit": counted})
+    summary = result.summary
     if not quiet:
         print(f"dsir: {summary['selected']:,} of {summary['eligible']:,} documents toward {config.name}; "
               f"KL to the target {summary['kl_selected']:.4f} (random sample {summary['kl_random']:.4f}, "
