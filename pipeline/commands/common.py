@@ -51,6 +51,12 @@ def add_storage_option(parser: argparse.ArgumentParser, help: str = "fsspec stor
     parser.add_argument("--storage-option", action="append", metavar="KEY=VALUE", help=help)
 
 
+def add_in_process_option(parser: argparse.ArgumentParser, items: str = "shards") -> None:
+    """--in-process: run the `items` one after another in this process instead of on Dask."""
+    parser.add_argument("--in-process", action="store_true",
+                        help=f"run the {items} one after another in this process (no Dask cluster)")
+
+
 def parse_storage_options(items: list[str] | None) -> dict[str, object]:
     """--storage-option key=value; values are JSON when they parse (numbers, booleans, objects)."""
     out: dict[str, object] = {}

@@ -10,6 +10,7 @@ import sys
 
 from pipeline.commands.common import (
     add_cluster_options,
+    add_in_process_option,
     add_input_options,
     add_storage_option,
     cluster_from_args,
@@ -23,8 +24,7 @@ from signals.dsir import DEFAULT_BUCKETS, DEFAULT_SEED
 
 
 def _runner_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--in-process", action="store_true", help="run the files one after another in this process "
-                                                             "(no Dask cluster)")
+    add_in_process_option(p, "files")
     add_storage_option(p)
     add_cluster_options(p)
 

@@ -7,6 +7,7 @@ import sys
 
 from pipeline.commands.common import (
     add_cluster_options,
+    add_in_process_option,
     add_storage_option,
     cluster_from_args,
     parse_storage_options,
@@ -39,8 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--added", help="dolma: the documents' added field, an ISO date (default: their created date)")
     p.add_argument("--language", help="metadata.language for documents without a ccnet_language column")
     p.add_argument("--snapshot-id", help="metadata.snapshot_id when no CC-MAIN-YYYY-WW id is in the paths")
-    p.add_argument("--in-process", action="store_true",
-                   help="export the shards one after another in this process (no Dask cluster)")
+    add_in_process_option(p)
     add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)

@@ -7,6 +7,7 @@ import sys
 
 from pipeline.commands.common import (
     add_cluster_options,
+    add_in_process_option,
     add_storage_option,
     cluster_from_args,
     parse_storage_options,
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--attributes", action="append", metavar="SET",
                    help="dolma: import only these attribute sets (repeatable; default: every set found)")
     p.add_argument("--batch-size", type=int, default=2000, help="documents per Parquet row group (default 2000)")
-    p.add_argument("--in-process", action="store_true", help="import the shards one after another in this process")
+    add_in_process_option(p)
     add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)

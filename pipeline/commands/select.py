@@ -8,6 +8,7 @@ import sys
 from filters.funnel import format_funnel
 from pipeline.commands.common import (
     add_cluster_options,
+    add_in_process_option,
     add_storage_option,
     cluster_from_args,
     parse_storage_options,
@@ -27,8 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--filters", required=True, metavar="F.yaml", help="filter file")
     p.add_argument("--dedup", metavar="DIR", help="dedup stage output, joined on id (for `dedup:` rules)")
     p.add_argument("-o", "--output", required=True, help="output folder (local or s3://)")
-    p.add_argument("--in-process", action="store_true",
-                   help="run the shards one after another in this process (no Dask cluster)")
+    add_in_process_option(p)
     add_storage_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)
