@@ -263,3 +263,11 @@ def test_json_lines_reader_keeps_the_shard_readers_limits(tmp_path):
     two_members = tmp_path / "members.json.gz"
     two_members.write_bytes(gzip.compress(b'{"a": 1}\n') + gzip.compress(b'{"a": 2}\n'))
     assert list(gzip_json_lines(str(two_members))) == [(1, {"a": 1}), (2, {"a": 2})]
+
+
+def test_import_on_dask_workers_writes_what_the_in_process_import_writes(release, tmp_path):
+    assert main(["import", "--format", "rpv2", release, "-o", str(tmp_path / "here"), "--in-process"]) == 0
+    assert main(["import", "--format", "rpv2", release, "-o", str(tmp_path / "dask"), "--workers", "2"]) == 0
+    here, dask = (sorted((tmp_path / d).glob("*.parquet")) for d in ("here", "dask"))
+    assert [p.name for p in dask] == [p.name for p in here] == ["2023-06_0000_en_head.parquet"]
+    assert read(dask[0]).equals(read(here[0])) and read(here[0]).num_rows == 3
