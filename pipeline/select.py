@@ -36,6 +36,7 @@ from pipeline.storage import (
     makedirs,
     read_bytes,
     remove_stale_temporaries,
+    scan_parquet,
     write_bytes_atomic,
 )
 from schemas.config import ClusterConfig, config_hash
@@ -93,13 +94,9 @@ def upstream_hashes(paths: list[str], storage_options: dict | None = None) -> tu
     return tuple(sorted(hashes))
 
 
-def _scan(path: str, storage_options: dict | None) -> pl.LazyFrame:
-    return pl.scan_parquet(path, storage_options=storage_options or None)
-
-
 def _frame(task: ShardTask, dedup_files: list[str], so: dict) -> pl.LazyFrame:
     """The annotated shard, left-joined on id with its rows of the dedup output."""
-    frame = _scan(task.input, so)
+    frame = scan_parquet(task.input, so)
     if dedup_files:
         frame = frame.join(_dedup_rows(frame, task, dedup_files, so), on="id", how="left", maintain_order="left")
     return frame
@@ -112,11 +109,11 @@ def _dedup_rows(frame: pl.LazyFrame, task: ShardTask, dedup_files: list[str], so
     stem = task.output.replace("\\", "/").rsplit("/", 1)[-1]
     same = [f for f in dedup_files if f.replace("\\", "/").rsplit("/", 1)[-1] == stem]
     if same:
-        own = pl.scan_parquet(same, storage_options=so or None)
+        own = scan_parquet(same, so)
         if frame.select("id").join(own.select("id"), on="id", how="anti").select(pl.len()).collect().item() == 0:
             return own
     lo, hi = frame.select(pl.col("id").min().alias("lo"), pl.col("id").max().alias("hi")).collect().row(0)
-    rows = pl.scan_parquet(dedup_files, storage_options=so or None)
+    rows = scan_parquet(dedup_files, so)
     return rows.filter(pl.col("id").is_between(pl.lit(lo), pl.lit(hi))) if lo is not None else rows
 
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 import fsspec
+import polars as pl
 from fsspec.core import url_to_fs
 
 from pipeline.redact import redact_text
@@ -34,6 +35,38 @@ def open_binary(path: str, storage_options: dict[str, Any] | None = None, compre
     if compression is None:
         return raw
     return decompressing(raw, compression, max_ratio, check_bytes)
+
+
+# fsspec / s3fs option -> the object_store key polars reads (polars ignores fsspec's own names and
+# would fall back to the environment's or the instance's credentials).
+_POLARS_S3_KEYS = {"key": "aws_access_key_id", "secret": "aws_secret_access_key", "token": "aws_session_token",
+                   "endpoint_url": "aws_endpoint_url", "region_name": "aws_region"}
+
+
+def polars_storage_options(path: str | list[str], storage_options: dict[str, Any] | None) -> dict[str, str] | None:
+    """`storage_options` (fsspec's names) as polars' scan_* options for s3:// paths: credentials,
+    endpoint (plain HTTP allowed when the endpoint is http://), region, anonymous access; the
+    object_store names (aws_*) pass unchanged. None for other paths or no options."""
+    first = path[0] if isinstance(path, list) and path else path
+    if not storage_options or not isinstance(first, str) or not first.startswith(("s3://", "s3a://")):
+        return None
+    client = dict(storage_options.get("client_kwargs") or {})
+    out: dict[str, str] = {}
+    for name, value in {**client, **storage_options}.items():
+        if name.startswith("aws_"):
+            out[name] = str(value)
+        elif name in _POLARS_S3_KEYS and value is not None:
+            out[_POLARS_S3_KEYS[name]] = str(value)
+    if storage_options.get("anon"):
+        out["aws_skip_signature"] = "true"
+    if out.get("aws_endpoint_url", "").startswith("http://"):
+        out.setdefault("aws_allow_http", "true")
+    return out or None
+
+
+def scan_parquet(path: str | list[str], storage_options: dict[str, Any] | None = None) -> pl.LazyFrame:
+    """polars.scan_parquet with fsspec-style storage options (see polars_storage_options)."""
+    return pl.scan_parquet(path, storage_options=polars_storage_options(path, storage_options))
 
 
 def absolute(path: str) -> str:

@@ -1,5 +1,5 @@
-"""annotate against S3 (moto's server on loopback) behind a proxy that injects 500s, 503s and dropped
-connections: the job succeeds; a shard whose requests always fail is recorded as failed and named;
+"""annotate, dedup and select against S3 (moto's server on loopback) behind a proxy that injects 500s,
+503s and dropped connections: the jobs succeed with the results of fault-free runs; a shard whose requests always fail is recorded as failed and named;
 wrong credentials fail with one clear message naming the bucket, and no credential is ever printed."""
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ import pytest
 import s3fs
 
 from pipeline.annotate import run_annotate
+from pipeline.dedup.run import run_dedup
+from pipeline.select import run_select
 from schemas.config import AnnotateConfig, ClusterConfig
+from schemas.dedup import DedupConfig
+from schemas.select import SelectConfig
 from tests.conftest import make_docs
 from tests.faultproxy import FaultProxy
 from tests.shardgen import jsonl_bytes, write_jsonl
@@ -67,6 +71,38 @@ def test_annotate_succeeds_through_injected_store_faults(tmp_path, s3_options, s
         got = pq.read_table(fs.open(f"faults/annotated/part{i}.parquet", "rb"))
         assert got.equals(pq.read_table(tmp_path / "clean" / f"part{i}.parquet"))
     assert clean.totals["rows_written"] == 120
+
+
+def test_dedup_and_select_succeed_through_injected_store_faults(tmp_path, s3_options, scheduler):
+    cluster = ClusterConfig(scheduler=scheduler, retries=2)
+    fs = s3fs.S3FileSystem(**s3_options)
+    _upload(fs, tmp_path, "faults-later", shards=3)
+    run_annotate(AnnotateConfig(inputs=("s3://faults-later/raw",), output="s3://faults-later/annotated",
+                                signals=("ccnet", "minhash"), storage_options=s3_options), cluster, quiet=True)
+    filters = tmp_path / "filters.yaml"
+    filters.write_text("rules:\n  - {name: long_enough, signal: ccnet_length, min: 211}\n"
+                       "  - {name: not_duplicate, dedup: all}\n")
+
+    def stages(options: dict, out: str) -> None:
+        run_dedup(DedupConfig(inputs=("s3://faults-later/annotated",), output=f"{out}/dedup", partitions=2,
+                              storage_options=options), cluster, quiet=True)
+        manifest, _ = run_select(SelectConfig(inputs=("s3://faults-later/annotated",), output=f"{out}/selected",
+                                              filters=str(filters), dedup=f"{out}/dedup", storage_options=options),
+                                 cluster, quiet=True)
+        assert manifest.totals["shards_ok"] == 3, manifest.shards
+
+    stages(s3_options, "s3://faults-later/clean")
+    with FaultProxy(_port(s3_options), every=4) as proxy:
+        stages({**s3_options, "endpoint_url": proxy.endpoint}, "s3://faults-later/faulty")
+    assert proxy.faults >= 5  # faults really were injected
+    fs.invalidate_cache()
+    kept = 0
+    for stage, names in (("dedup", ["part0", "part1", "part2"]), ("selected", ["part0", "part1", "part2"])):
+        for name in names:
+            clean = pq.read_table(fs.open(f"faults-later/clean/{stage}/{name}.parquet", "rb"))
+            assert pq.read_table(fs.open(f"faults-later/faulty/{stage}/{name}.parquet", "rb")).equals(clean)
+            kept += clean.num_rows if stage == "selected" else 0
+    assert 0 < kept < 90  # the filters kept some documents and dropped others
 
 
 def test_a_shard_that_keeps_failing_is_recorded_and_named(tmp_path, s3_options, scheduler):

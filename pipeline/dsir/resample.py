@@ -40,6 +40,7 @@ from pipeline.storage import (
     filesystem,
     join,
     makedirs,
+    scan_parquet,
     write_bytes_atomic,
 )
 from schemas.config import ClusterConfig
@@ -75,7 +76,7 @@ def score_file(item: tuple[int, str], model_path: str, k: int, seed: int, select
     index, path = item
     model = dsir_model(model_path)
     column = weight_column(read_schema(path, storage_options), model.target, model.digest)
-    frame = pl.scan_parquet(path, storage_options=storage_options or None).with_row_index("__row")
+    frame = scan_parquet(path, storage_options).with_row_index("__row")
     documents = frame.select(pl.len()).collect().item()
     if selection is not None:
         frame = frame.filter(selection.keep())
