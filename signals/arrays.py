@@ -135,23 +135,19 @@ class RawText:
     segs: Segments
     first_nonspace: np.ndarray  # per segment (-1 if none)
     last_nonspace: np.ndarray  # per segment (-1 if none)
+    first_char: np.ndarray  # per segment: the code point at first_nonspace (0 if none)
+    last_char: np.ndarray  # per segment: the code point at last_nonspace (0 if none)
     upper: np.ndarray  # per segment: str.isupper code points
-
-    def char_at(self, pos: np.ndarray) -> np.ndarray:
-        """Code points at `pos` (0 where there is no such character: pos -1 or past the end)."""
-        n = len(self.codes)
-        if n == 0:
-            return np.zeros(len(pos), dtype=np.uint32)
-        return np.where((pos >= 0) & (pos < n), self.codes[np.clip(pos, 0, n - 1)], 0)
 
 
 def raw_text_view(batch: TextBatch) -> RawText:
     codes = _codes(batch.texts)
     doc_start = offsets(_lengths(batch.texts))
     n_segs = len(batch) + int(np.count_nonzero(codes == 10))
-    start, end, doc, first, last, upper, is_line, line_counts = kernels.line_segments(
+    start, end, doc, first, last, first_char, last_char, upper, is_line, line_counts = kernels.line_segments(
         codes, doc_start, ct.properties(), n_segs)
-    return RawText(codes, doc_start, Segments(start, end, doc, is_line, line_counts), first, last, upper)
+    return RawText(codes, doc_start, Segments(start, end, doc, is_line, line_counts), first, last, first_char,
+                   last_char, upper)
 
 
 @dataclass(frozen=True)

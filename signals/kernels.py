@@ -289,13 +289,19 @@ def count_phrases(ids: Array, word_start: Array, group_on: Array, single: Array,
 
 # ---- raw text -------------------------------------------------------------------------------------
 
+@inline
+def _code_at(codes: Array, i: int) -> int:
+    """codes[i], or 0 for i = -1 (read while the segment is still in cache)."""
+    return codes[_u(i)] if i >= 0 else 0
+
+
 @jit
 def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> tuple[Array, ...]:
     """Cut every document at each '\\n' (kept by the segment it ends).
 
-    Per segment: [start, end), document, first and last non-whitespace position (-1 if none),
-    upper-case code points, whether it is a line of the spec (all but an empty last segment);
-    per document: its number of lines.
+    Per segment: [start, end), document, first and last non-whitespace position (-1 if none) and
+    their code points (0 if none), upper-case code points, whether it is a line of the spec (all
+    but an empty last segment); per document: its number of lines.
     """
     n_docs = len(doc_start) - 1
     start = np.empty(n_segs, np.int64)
@@ -303,6 +309,8 @@ def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> 
     doc = np.empty(n_segs, np.int64)
     first = np.empty(n_segs, np.int64)
     last = np.empty(n_segs, np.int64)
+    first_char = np.empty(n_segs, np.uint32)
+    last_char = np.empty(n_segs, np.uint32)
     upper = np.empty(n_segs, np.int64)
     is_line = np.ones(n_segs, np.bool_)
     line_counts = np.empty(n_docs, np.int64)
@@ -320,14 +328,16 @@ def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> 
             u += (p & UPPER) != 0
             if c == _NEWLINE:
                 start[s], end[s], doc[s], first[s], last[s], upper[s] = seg_a, i + 1, d, f, la, u
+                first_char[s], last_char[s] = _code_at(codes, f), _code_at(codes, la)
                 s += 1
                 seg_a, f, la, u = i + 1, -1, -1, 0
                 lines += 1
         start[s], end[s], doc[s], first[s], last[s], upper[s] = seg_a, b, d, f, la, u
+        first_char[s], last_char[s] = _code_at(codes, f), _code_at(codes, la)
         is_line[s] = b > seg_a
         line_counts[d] = lines + (b > seg_a)
         s += 1
-    return start, end, doc, first, last, upper, is_line, line_counts
+    return start, end, doc, first, last, first_char, last_char, upper, is_line, line_counts
 
 
 @jit
@@ -418,6 +428,24 @@ def document_marks(codes: Array, doc_start: Array, table: Array) -> tuple[Array,
         symbols[d] = marks
         curly[d] = braces
     return sentences, symbols, curly
+
+
+@jit
+def ellipsis_lines(codes: Array, seg_start: Array, seg_doc: Array, last: Array, last_char: Array,
+                   n_docs: int) -> Array:
+    """Per document: the segments whose rstrip() ends with '...' or '…' (last, last_char: each
+    segment's last non-whitespace position and code point; an empty segment, the only kind that
+    is not a line, has none)."""
+    out = np.zeros(n_docs, np.int64)
+    for s in range(len(seg_start)):
+        c = last_char[_u(s)]
+        if c == _ELLIPSIS:
+            out[seg_doc[_u(s)]] += 1
+        elif c == _DOT:
+            e = last[_u(s)]
+            if e - 2 >= seg_start[_u(s)] and codes[_u(e - 1)] == _DOT and codes[_u(e - 2)] == _DOT:
+                out[seg_doc[_u(s)]] += 1
+    return out
 
 
 @jit

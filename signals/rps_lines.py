@@ -48,10 +48,9 @@ class RPSLines(Family):
         segs = raw.segs
         lines = segs.lines
         counts = segs.line_counts
-        last = raw.last_nonspace[lines]
-        first = raw.first_nonspace[lines]
-        terminal = (last >= 0) & np.isin(raw.char_at(last), TERMINAL)
-        bullet = (first >= 0) & np.isin(raw.char_at(first), BULLETS)
+        # a segment without non-whitespace has code point 0 there, which is in neither set
+        terminal = np.isin(raw.last_char[lines], TERMINAL, kind="table")
+        bullet = np.isin(raw.first_char[lines], BULLETS, kind="table")
         js_words = np.flatnonzero(words.isin(JAVASCRIPT))
         javascript = np.bincount(words.seg_of(js_words), minlength=len(segs.start))[lines]
         num_words = words.seg_words[lines]

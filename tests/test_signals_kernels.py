@@ -102,6 +102,25 @@ def test_wordpunct_tokens_are_the_regex_tokens(texts):
     assert curly.tolist() == [t.count("{") + t.count("}") for t in texts]
 
 
+LINE_ENDS = st.lists(st.sampled_from([".", "..", "...", "\u2026", "!", "?", "\u201d", "\u2022", "\u2013", "a", " ",
+                                       "\t", "\n", "\u3000", "\U0001f600", "\x00"]), max_size=14).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE_ENDS, min_size=1, max_size=5))
+def test_line_ends_match_rstrip_and_lstrip(texts):
+    """Each segment's first and last non-whitespace code point, and ellipsis_lines, against
+    str.lstrip / str.rstrip of each line."""
+    raw = raw_text_view(TextBatch(texts))
+    lines = [re.findall(r"[^\n]*\n|[^\n]+$", t) for t in texts]
+    ellipsis = kernels.ellipsis_lines(raw.codes, raw.segs.start, raw.segs.doc, raw.last_nonspace, raw.last_char,
+                                      len(texts))
+    assert ellipsis.tolist() == [sum(x.rstrip().endswith(("...", "\u2026")) for x in doc) for doc in lines]
+    segs = raw.segs.lines
+    assert raw.last_char[segs].tolist() == [ord(x.rstrip()[-1]) if x.strip() else 0 for doc in lines for x in doc]
+    assert raw.first_char[segs].tolist() == [ord(x.lstrip()[0]) if x.strip() else 0 for doc in lines for x in doc]
+
+
 WORDS = st.lists(st.lists(st.sampled_from(["a", "b", "ab", "ba", "é", "e\u0301", "aa"]), max_size=30), min_size=1,
                  max_size=5)
 
