@@ -901,6 +901,31 @@ def joined_utf8(codes: Array, pos: Array, length: Array, word_start: Array) -> t
     return out[:k], doc_start
 
 
+# ---- rounding -------------------------------------------------------------------------------------
+
+@jit
+def round_scaled(values: Array, scale: float) -> tuple[Array, Array]:
+    """Per value v: rint(v * scale) / scale (np.round's way), and whether v * scale is not finite
+    or lies within a few ulps of a half-way point, where that may differ from Python's round()
+    (signals/rounding.py)."""
+    out = np.empty(len(values), np.float64)
+    unsure = np.empty(len(values), np.bool_)
+    for i in range(len(values)):
+        y = values[_u(i)] * scale
+        out[_u(i)] = np.rint(y) / scale
+        unsure[_u(i)] = not np.isfinite(y) or _near_half(y)
+    return out, unsure
+
+
+@inline
+def _near_half(y: float) -> bool:
+    """|frac(y) - 0.5| <= 8 ulp(|y|) + 1e-9 for a finite y. np.spacing is slow here, so a cheaper
+    bound that it implies is tested first: 8 spacing(a) <= 8 a 2**-52 + 8 * 2**-1074 < 4e-15 a + 1e-9."""
+    a = np.abs(y)
+    d = np.abs(np.abs(y - np.floor(y)) - 0.5)
+    return d <= a * 4e-15 + 2e-9 and d <= 8 * np.spacing(a) + 1e-9
+
+
 # ---- DSIR hashed n-grams -------------------------------------------------------------------------
 
 _P1 = np.uint64(0x9E3779B185EBCA87)
