@@ -92,6 +92,9 @@ class Runs:
         table = vocabulary(words, kernels.HASH_MASK)
         if docs is None:
             docs = np.ones(len(self.start) - 1, dtype=bool)
+        return self._lookup(table, docs)
+
+    def _lookup(self, table: Vocabulary, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return kernels.lookup(self.codes, self.pos, self.length, self.hash, self.start, docs,
                               np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths, table.hashes,
                               table.slots, table.length_mask)
@@ -196,6 +199,13 @@ class Words(Runs):
     def _occurrences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return kernels.first_occurrences(self.codes, self.pos, self.length, self.hash, self.start,
                                          np.uint64(kernels.HASH_MASK))
+
+    def _lookup(self, table: Vocabulary, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Runs.ids looking up only each document's first occurrence of a word (most words repeat
+        one earlier in their document; the families need `first` anyway)."""
+        return kernels.lookup_first(self.first, self.codes, self.pos, self.length, self.hash, self.start, docs,
+                                    np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths,
+                                    table.hashes, table.slots, table.length_mask)
 
     @property
     def first(self) -> np.ndarray:

@@ -214,6 +214,22 @@ def length_mask(lengths: Array) -> np.uint64:
     return out
 
 
+@inline
+def _find(codes: Array, p: int, n: int, h: np.uint64, mask: np.uint64, v_codes: Array, v_offsets: Array,
+          v_lengths: Array, v_hashes: Array, v_slots: Array) -> int:
+    """The vocabulary entry equal to codes[p:p+n] (h: its hash ANDed with mask), or -1."""
+    size = len(v_slots)
+    s = _slot(h, size)
+    while True:
+        e = v_slots[_u(s)]
+        if e < 0:
+            return -1
+        ue = _u(e)
+        if (v_hashes[ue] & mask) == h and v_lengths[ue] == n and _same_run(v_codes, v_offsets[ue], codes, p, n):
+            return e
+        s = (s + 1) & (size - 1)
+
+
 @jit
 def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array, group_on: Array,
            mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array, v_hashes: Array, v_slots: Array,
@@ -226,7 +242,33 @@ def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: 
     hits = np.zeros(len(group_start) - 1, np.int64)
     if len(v_lengths) == 0:
         return ids, hits
-    size = len(v_slots)
+    for g in range(len(group_start) - 1):
+        if not group_on[g]:
+            continue
+        found = 0
+        for i in range(group_start[g], group_start[g + 1]):
+            ui = _u(i)
+            if v_length_mask & _length_bit(length[ui]):
+                e = _find(codes, pos[ui], length[ui], hashes[ui] & mask, mask, v_codes, v_offsets, v_lengths,
+                          v_hashes, v_slots)
+                ids[ui] = e
+                found += e >= 0
+        hits[g] = found
+    return ids, hits
+
+
+@jit
+def lookup_first(first: Array, codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array,
+                 group_on: Array, mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array,
+                 v_hashes: Array, v_slots: Array, v_length_mask: np.uint64) -> tuple[Array, Array]:
+    """lookup for runs where first[i] (the first equal run of i's group, first_occurrences) is
+    known: only first occurrences are looked up, every later run copies their answer."""
+    ids = np.empty(len(pos), np.int32)
+    for i in range(len(pos)):
+        ids[i] = -1
+    hits = np.zeros(len(group_start) - 1, np.int64)
+    if len(v_lengths) == 0:
+        return ids, hits
     for g in range(len(group_start) - 1):
         if not group_on[g]:
             continue
@@ -235,19 +277,14 @@ def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: 
             ui = _u(i)
             if not v_length_mask & _length_bit(length[ui]):
                 continue
-            h = hashes[ui] & mask
-            s = _slot(h, size)
-            while True:
-                e = v_slots[_u(s)]
-                if e < 0:
-                    break
-                ue = _u(e)
-                if (v_hashes[ue] & mask) == h and v_lengths[ue] == length[ui] and _same_run(
-                        v_codes, v_offsets[ue], codes, pos[ui], length[ui]):
-                    ids[ui] = e
-                    found += 1
-                    break
-                s = (s + 1) & (size - 1)
+            j = first[ui]
+            if j == i:
+                e = _find(codes, pos[ui], length[ui], hashes[ui] & mask, mask, v_codes, v_offsets, v_lengths,
+                          v_hashes, v_slots)
+            else:
+                e = ids[_u(j)]
+            ids[ui] = e
+            found += e >= 0
         hits[g] = found
     return ids, hits
 
