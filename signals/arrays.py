@@ -143,9 +143,21 @@ class RawText:
     upper: np.ndarray  # per segment: str.isupper code points
 
 
+@dataclass(frozen=True)
+class CodePoints:
+    """The code points of all texts, concatenated, and each text's start offset (plus the end)."""
+
+    codes: np.ndarray
+    doc_start: np.ndarray
+
+
+def code_points_view(batch: TextBatch) -> CodePoints:
+    return CodePoints(_codes(batch.texts), offsets(_lengths(batch.texts)))
+
+
 def raw_text_view(batch: TextBatch) -> RawText:
-    codes = _codes(batch.texts)
-    doc_start = offsets(_lengths(batch.texts))
+    points: CodePoints = batch.view("code_points", code_points_view)
+    codes, doc_start = points.codes, points.doc_start
     n_segs = len(batch) + int(np.count_nonzero(codes == 10))
     start, end, doc, first, last, first_char, last_char, upper, is_line, line_counts = kernels.line_segments(
         codes, doc_start, ct.properties(), n_segs)
@@ -269,5 +281,5 @@ def words_view(batch: TextBatch) -> Words:
                  chars=doc_chars, seg_words=seg_words, seg_nonspace=seg_nonspace, seg_numeric=seg_numeric)
 
 
-__all__ = ["RawText", "RawTokens", "Runs", "Segments", "Vocabulary", "Words", "lowered_nfd", "raw_text_view",
-           "raw_tokens_view", "vocabulary", "words_view"]
+__all__ = ["CodePoints", "RawText", "RawTokens", "Runs", "Segments", "Vocabulary", "Words", "code_points_view",
+           "lowered_nfd", "raw_text_view", "raw_tokens_view", "vocabulary", "words_view"]

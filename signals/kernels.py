@@ -616,8 +616,9 @@ def _reorder(out: Array, k: int, base: int, ccc: Array) -> None:
 
 @jit
 def _lower_sigma(codes: Array, a: int, b: int, i: int, mapping: Array, sigma: Array) -> int:
-    """lower() of the capital sigma at i of the document codes[a:b] (punctuation deleted): final
-    sigma when a cased character comes before it and none after, skipping case-ignorable ones."""
+    """lower() of the capital sigma at i of the document codes[a:b]: final sigma when a cased
+    character comes before it and none after, skipping case-ignorable ones and those `mapping`
+    deletes (ASCII punctuation for lower_nfd; oph_bin_minima's table deletes none)."""
     final = False
     j = i - 1
     while j >= a:
@@ -961,6 +962,112 @@ def _near_half(y: float) -> bool:
     a = np.abs(y)
     d = np.abs(np.abs(y - np.floor(y)) - 0.5)
     return d <= a * 4e-15 + 2e-9 and d <= 8 * np.spacing(a) + 1e-9
+
+
+# ---- MinHash, scheme oph (signals/minhash_oph.py) ---------------------------------------------------
+
+_FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+@inline
+def _fmix64(x: np.uint64) -> np.uint64:
+    """MurmurHash3's 64-bit finalizer."""
+    x ^= x >> _S33
+    x *= _FMIX
+    x ^= x >> _S33
+    x *= _FMIX2
+    x ^= x >> _S33
+    return x
+
+
+@jit
+def oph_bin_minima(codes: Array, doc_start: Array, mapping: Array, multi_start: Array, multi_codes: Array,
+                   sigma: Array, whitespace: Array, punctuation: Array, keys: Array, q: Array, sig: Array,
+                   filled: Array, valid: Array) -> None:
+    """minhash_oph's word hashes, shingle hashes and each bin's minimum, in one pass over the code
+    points of every document read as the UTF-8 bytes of its str.lower() (tables: chartables.lower_tables
+    and LowerNFD.sigma; ASCII is lowercased in place). Words are the runs of bytes that are not
+    `whitespace` (ASCII); bytes in `punctuation` (ASCII) are skipped as if deleted, and a word left
+    empty is no word. lower() maps no other character to those (chartables.lower_tables checks).
+    keys: the byte base p, word key, length key and shingle key of minhash_oph._constants."""
+    p = keys[0]
+    window = np.zeros(len(q), np.uint64)
+    for d in range(len(doc_start) - 1):
+        a, b = doc_start[d], doc_start[d + 1]
+        words, i = 0, a
+        while i < b:
+            c = codes[_u(i)]
+            if c < 0x80 and whitespace[c]:
+                i += 1
+                continue
+            h, power, length = np.uint64(0), np.uint64(1), 0
+            while i < b:
+                c = codes[_u(i)]
+                if c < 0x80:
+                    if whitespace[c]:
+                        break
+                    if not punctuation[c]:
+                        h += np.uint64(c + 32 if 65 <= c <= 90 else c) * power
+                        power *= p
+                        length += 1
+                else:
+                    m = mapping[c]
+                    if m < MULTI:
+                        x = _lower_sigma(codes, a, b, i, mapping, sigma) if c == CAPITAL_SIGMA else m
+                        h, power, length = _oph_utf8(h, power, length, x, p)
+                    else:
+                        j = np.int64(m) - MULTI
+                        for t in range(multi_start[j], multi_start[j + 1]):
+                            h, power, length = _oph_utf8(h, power, length, multi_codes[t], p)
+                i += 1
+            words = _oph_word(h, length, words, d, window, keys, q, sig, filled)
+        valid[d] = words >= len(q)
+
+
+@inline
+def _oph_utf8(h: np.uint64, power: np.uint64, length: int, x: int, p: np.uint64) -> tuple:
+    """Add the UTF-8 bytes of code point x (a lone surrogate as 3) to a word's hash sum(byte * p**k);
+    returns the new hash, next power and length."""
+    if x < 0x80:
+        return h + np.uint64(x) * power, power * p, length + 1
+    if x < 0x800:
+        n, lead = 2, 0xC0 | (x >> 6)
+    elif x < 0x10000:
+        n, lead = 3, 0xE0 | (x >> 12)
+    else:
+        n, lead = 4, 0xF0 | (x >> 18)
+    h += np.uint64(lead) * power
+    power *= p
+    for k in range(n - 2, -1, -1):
+        h += np.uint64(0x80 | ((x >> (6 * k)) & 0x3F)) * power
+        power *= p
+    return h, power, length + n
+
+
+@inline
+def _oph_word(h: np.uint64, length: int, words: int, d: int, window: Array, keys: Array, q: Array, sig: Array,
+              filled: Array) -> int:
+    """End a word (none if it has no byte): its hash enters the window of the last n words, and
+    from the n-th word of document d on, the shingle's hash updates its bin. Returns the words so far."""
+    if length == 0:
+        return words
+    n = len(q)
+    for t in range(n - 1):
+        window[t] = window[t + 1]
+    window[n - 1] = _fmix64((h ^ keys[1]) + np.uint64(length) * keys[2])
+    words += 1
+    if words < n:
+        return words
+    s = np.uint64(0)
+    for t in range(n):
+        s += window[t] * q[t]
+    s = _fmix64(s ^ keys[3])
+    b = np.int64(((s >> np.uint64(32)) * np.uint64(sig.shape[1])) >> np.uint64(32))
+    v = np.uint32(s & np.uint64(0xFFFFFFFF))
+    if v < sig[d, b]:
+        sig[d, b] = v
+    filled[d, b] = True
+    return words
 
 
 # ---- DSIR hashed n-grams -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from signals import kernels, minhash_oph, minhash_rpv2
-from signals.arrays import words_view
+from signals.arrays import code_points_view, words_view
 from signals.batch import TextBatch
 from signals.registry import Family, Signal, register
 
@@ -80,7 +80,8 @@ class MinHash(Family):
                 normalized = batch.view("normalized_utf8", normalized_utf8)
                 sig, valid = minhash_rpv2.signatures(normalized, n, mh.num_perm, mh.seed)
             else:
-                sig, valid = minhash_oph.signatures(batch.texts, n, mh.num_perm, mh.seed)
+                points = batch.view("code_points", code_points_view)
+                sig, valid = minhash_oph.code_point_signatures(points.codes, points.doc_start, n, mh.num_perm, mh.seed)
             out[signature_column(scheme)] = signature_array(sig, valid)
         out[EXACT_COLUMN] = pa.array(exact_hashes(batch), pa.uint64())
         return out
