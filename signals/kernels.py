@@ -1162,6 +1162,31 @@ def _put_utf8(out: Array, k: int, c: int) -> int:
 
 
 @jit
+def joined_xxh64(codes: Array, pos: Array, length: Array, word_start: Array, seed: np.uint64) -> Array:
+    """Per document, XXH64 (seeded) of joined_utf8's bytes for it (its words joined by single
+    spaces, as UTF-8), each document encoded in turn into one reused buffer."""
+    n_docs = len(word_start) - 1
+    longest = 0
+    for d in range(n_docs):
+        size = 0
+        for w in range(word_start[d], word_start[d + 1]):
+            size += 4 * length[_u(w)] + 1
+        longest = max(longest, size)
+    buf = np.empty(longest, np.uint8)
+    out = np.empty(n_docs, np.uint64)
+    for d in range(n_docs):
+        k = 0
+        for w in range(word_start[d], word_start[d + 1]):
+            if w > word_start[d]:
+                buf[_u(k)] = 32
+                k += 1
+            for i in range(pos[_u(w)], pos[_u(w)] + length[_u(w)]):
+                k = _put_utf8(buf, k, codes[_u(i)])
+        out[d] = xxh64(buf, 0, k, seed)
+    return out
+
+
+@jit
 def dsir_grams(codes: Array, pos: Array, length: Array, token_start: Array, buckets: int,
                seed: np.uint64) -> tuple[Array, Array]:
     """DSIR features of every document: per n-gram its bucket, XXH64(UTF-8, seed) mod `buckets`, of

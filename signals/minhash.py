@@ -41,9 +41,9 @@ def scheme_parameters(config_minhash: object, scheme: str) -> dict[str, int | st
 
 
 def exact_hashes(batch: TextBatch) -> np.ndarray:
-    """xxh64 (seed 0) of each document's `normalize(raw)` as UTF-8, hashed in place in the words view's buffer."""
-    buf, start = batch.view("words", words_view).normalized_utf8
-    return kernels.xxh64_strings(buf, start, np.uint64(0))
+    """xxh64 (seed 0) of each document's `normalize(raw)` as UTF-8, encoded from the words view."""
+    words = batch.view("words", words_view)
+    return kernels.joined_xxh64(words.codes, words.pos, words.length, words.start, np.uint64(0))
 
 
 def normalized_utf8(batch: TextBatch) -> list[bytes]:
