@@ -486,6 +486,45 @@ def ellipsis_lines(codes: Array, seg_start: Array, seg_doc: Array, last: Array, 
 
 
 @jit
+def line_columns(lines: Array, seg_start: Array, seg_end: Array, seg_doc: Array, doc_start: Array,
+                 first_char: Array, last_char: Array, upper: Array, seg_words: Array, seg_nonspace: Array,
+                 seg_numeric: Array, terminal: Array, bullets: Array) -> tuple[Array, ...]:
+    """rps_lines' per-line values for the segments `lines`: last non-whitespace code point in
+    `terminal`, first one in `bullets` (1.0 or 0.0), words of the normalized line, upper-case code
+    points / length and isnumeric code points / normalized length (0.0 where the length is 0), and
+    the line's end offset in its document. seg_*: per segment, from the normalized words."""
+    m = len(lines)
+    ends_terminal = np.zeros(m, np.float32)
+    starts_bullet = np.zeros(m, np.float32)
+    num_words = np.empty(m, np.int32)
+    upper_frac = np.zeros(m, np.float64)
+    numeric_frac = np.zeros(m, np.float64)
+    ends = np.empty(m, np.int32)
+    for k in range(m):
+        s = lines[_u(k)]
+        ends_terminal[_u(k)] = _is_one_of(last_char[s], terminal)
+        starts_bullet[_u(k)] = _is_one_of(first_char[s], bullets)
+        words = seg_words[s]
+        num_words[_u(k)] = words
+        length = seg_end[s] - seg_start[s]
+        if length > 0:
+            upper_frac[_u(k)] = np.float64(upper[s]) / np.float64(length)
+        norm_length = seg_nonspace[s] + max(words - 1, 0)
+        if norm_length > 0:
+            numeric_frac[_u(k)] = np.float64(seg_numeric[s]) / np.float64(norm_length)
+        ends[_u(k)] = seg_end[s] - doc_start[seg_doc[s]]
+    return ends_terminal, starts_bullet, num_words, upper_frac, numeric_frac, ends
+
+
+@inline
+def _is_one_of(c: int, members: Array) -> bool:
+    for x in members:
+        if c == x:
+            return True
+    return False
+
+
+@jit
 def paragraph_spans(seg_start: Array, seg_end: Array, seg_doc: Array, first: Array, last: Array,
                     codes: Array) -> tuple[Array, Array, Array]:
     """The pieces of re.split(r"\\n\\n+", text), stripped, non-empty: [start, end) and document.
