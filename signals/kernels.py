@@ -46,6 +46,8 @@ _S33 = np.uint64(33)
 _RAW_KIND = RAW_WORD | RAW_SPACE  # WordPunct token classes (regex's \w, \s)
 _NEWLINE, _HASH, _ELLIPSIS, _LBRACE, _RBRACE = 10, 35, 0x2026, 123, 125
 _DOT, _BANG, _QUERY = 46, 33, 63
+_ASCII_MARKS = np.zeros(128, np.bool_)  # . ! ? # { }: the ASCII characters document_marks looks at
+_ASCII_MARKS[[_DOT, _BANG, _QUERY, _HASH, _LBRACE, _RBRACE]] = True
 _FIRST_NONSTARTER = 0x300  # no code point below has a non-zero canonical combining class
 
 Array = np.ndarray
@@ -446,8 +448,7 @@ def document_marks(codes: Array, doc_start: Array, table: Array) -> tuple[Array,
         for i in range(doc_start[d], doc_start[d + 1]):
             c = codes[_u(i)]
             has_word |= table[c] & WORD
-            if (c == _DOT) | (c == _BANG) | (c == _QUERY) | (c == _HASH) | (c == _ELLIPSIS) | (c == _LBRACE) \
-                    | (c == _RBRACE):
+            if (c < 128 and _ASCII_MARKS[c]) or c == _ELLIPSIS:
                 if c == _DOT or c == _BANG or c == _QUERY:
                     runs += has_word
                     has_word = 0
