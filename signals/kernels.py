@@ -1007,6 +1007,7 @@ def _near_half(y: float) -> bool:
 # ---- MinHash, scheme oph (signals/minhash_oph.py) ---------------------------------------------------
 
 _FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+OPH_SKIP, OPH_SPACE = 0x100, 0x200  # oph_bin_minima's ascii_bytes: punctuation, whitespace
 
 
 @inline
@@ -1022,13 +1023,14 @@ def _fmix64(x: np.uint64) -> np.uint64:
 
 @jit
 def oph_bin_minima(codes: Array, doc_start: Array, mapping: Array, multi_start: Array, multi_codes: Array,
-                   sigma: Array, whitespace: Array, punctuation: Array, keys: Array, q: Array, sig: Array,
-                   filled: Array, valid: Array) -> None:
+                   sigma: Array, ascii_bytes: Array, keys: Array, q: Array, sig: Array, filled: Array,
+                   valid: Array) -> None:
     """minhash_oph's word hashes, shingle hashes and each bin's minimum, in one pass over the code
     points of every document read as the UTF-8 bytes of its str.lower() (tables: chartables.lower_tables
-    and LowerNFD.sigma; ASCII is lowercased in place). Words are the runs of bytes that are not
-    `whitespace` (ASCII); bytes in `punctuation` (ASCII) are skipped as if deleted, and a word left
-    empty is no word. lower() maps no other character to those (chartables.lower_tables checks).
+    and LowerNFD.sigma). Words are the runs of bytes that are not ASCII whitespace; ASCII
+    punctuation is skipped as if deleted, and a word left empty is no word. ascii_bytes[c] for an
+    ASCII c: its lowercase byte, OPH_SKIP for punctuation, OPH_SPACE for whitespace (minhash_oph.ASCII_BYTES);
+    lower() maps no other character to those (chartables.lower_tables checks).
     keys: the byte base p, word key, length key and shingle key of minhash_oph._constants."""
     p = keys[0]
     window = np.zeros(len(q), np.uint64)
@@ -1037,17 +1039,18 @@ def oph_bin_minima(codes: Array, doc_start: Array, mapping: Array, multi_start: 
         words, i = 0, a
         while i < b:
             c = codes[_u(i)]
-            if c < 0x80 and whitespace[c]:
+            if c < 0x80 and ascii_bytes[c] == OPH_SPACE:
                 i += 1
                 continue
             h, power, length = np.uint64(0), np.uint64(1), 0
             while i < b:
                 c = codes[_u(i)]
                 if c < 0x80:
-                    if whitespace[c]:
+                    v = ascii_bytes[c]
+                    if v == OPH_SPACE:
                         break
-                    if not punctuation[c]:
-                        h += np.uint64(c + 32 if 65 <= c <= 90 else c) * power
+                    if v != OPH_SKIP:
+                        h += np.uint64(v) * power
                         power *= p
                         length += 1
                 else:

@@ -37,6 +37,10 @@ _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
 _PUNCTUATION = np.zeros(256, dtype=bool)
 _PUNCTUATION[list(_PUNCT)] = True
+# kernels.oph_bin_minima's view of an ASCII character: its lowercase byte, or that it is punctuation or whitespace
+ASCII_BYTES = np.array([ord(chr(c).lower()) for c in range(128)], dtype=np.uint16)
+ASCII_BYTES[_PUNCTUATION[:128]] = kernels.OPH_SKIP
+ASCII_BYTES[_WHITESPACE[:128]] = kernels.OPH_SPACE
 
 
 def fmix64(x: np.ndarray) -> np.ndarray:
@@ -178,6 +182,6 @@ def code_point_signatures(codes: np.ndarray, doc_start: np.ndarray, n: int, num_
     t = ct.lower_tables()
     keys = np.array([c["p"], c["word"], c["length"], c["shingle"]], dtype=_U)
     kernels.oph_bin_minima(codes, doc_start, t.mapping, t.multi_start, t.multi_codes, ct.lower_nfd_tables().sigma,
-                           _WHITESPACE, _PUNCTUATION, keys, c["q"], sig, filled, valid)
+                           ASCII_BYTES, keys, c["q"], sig, filled, valid)
     _densify(sig, filled, np.flatnonzero(valid), num_perm, n, seed)
     return sig, valid
