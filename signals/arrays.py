@@ -92,6 +92,9 @@ class Runs:
         table = vocabulary(words, kernels.HASH_MASK)
         if docs is None:
             docs = np.ones(len(self.start) - 1, dtype=bool)
+        return self._lookup(table, docs)
+
+    def _lookup(self, table: Vocabulary, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return kernels.lookup(self.codes, self.pos, self.length, self.hash, self.start, docs,
                               np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths, table.hashes,
                               table.slots, table.length_mask)
@@ -135,23 +138,31 @@ class RawText:
     segs: Segments
     first_nonspace: np.ndarray  # per segment (-1 if none)
     last_nonspace: np.ndarray  # per segment (-1 if none)
+    first_char: np.ndarray  # per segment: the code point at first_nonspace (0 if none)
+    last_char: np.ndarray  # per segment: the code point at last_nonspace (0 if none)
     upper: np.ndarray  # per segment: str.isupper code points
 
-    def char_at(self, pos: np.ndarray) -> np.ndarray:
-        """Code points at `pos` (0 where there is no such character: pos -1 or past the end)."""
-        n = len(self.codes)
-        if n == 0:
-            return np.zeros(len(pos), dtype=np.uint32)
-        return np.where((pos >= 0) & (pos < n), self.codes[np.clip(pos, 0, n - 1)], 0)
+
+@dataclass(frozen=True)
+class CodePoints:
+    """The code points of all texts, concatenated, and each text's start offset (plus the end)."""
+
+    codes: np.ndarray
+    doc_start: np.ndarray
+
+
+def code_points_view(batch: TextBatch) -> CodePoints:
+    return CodePoints(_codes(batch.texts), offsets(_lengths(batch.texts)))
 
 
 def raw_text_view(batch: TextBatch) -> RawText:
-    codes = _codes(batch.texts)
-    doc_start = offsets(_lengths(batch.texts))
+    points: CodePoints = batch.view("code_points", code_points_view)
+    codes, doc_start = points.codes, points.doc_start
     n_segs = len(batch) + int(np.count_nonzero(codes == 10))
-    start, end, doc, first, last, upper, is_line, line_counts = kernels.line_segments(
+    start, end, doc, first, last, first_char, last_char, upper, is_line, line_counts = kernels.line_segments(
         codes, doc_start, ct.properties(), n_segs)
-    return RawText(codes, doc_start, Segments(start, end, doc, is_line, line_counts), first, last, upper)
+    return RawText(codes, doc_start, Segments(start, end, doc, is_line, line_counts), first, last, first_char,
+                   last_char, upper)
 
 
 @dataclass(frozen=True)
@@ -200,6 +211,13 @@ class Words(Runs):
     def _occurrences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return kernels.first_occurrences(self.codes, self.pos, self.length, self.hash, self.start,
                                          np.uint64(kernels.HASH_MASK))
+
+    def _lookup(self, table: Vocabulary, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Runs.ids looking up only each document's first occurrence of a word (most words repeat
+        one earlier in their document; the families need `first` anyway)."""
+        return kernels.lookup_first(self.first, self.codes, self.pos, self.length, self.hash, self.start, docs,
+                                    np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths,
+                                    table.hashes, table.slots, table.length_mask)
 
     @property
     def first(self) -> np.ndarray:
@@ -263,5 +281,5 @@ def words_view(batch: TextBatch) -> Words:
                  chars=doc_chars, seg_words=seg_words, seg_nonspace=seg_nonspace, seg_numeric=seg_numeric)
 
 
-__all__ = ["RawText", "RawTokens", "Runs", "Segments", "Vocabulary", "Words", "lowered_nfd", "raw_text_view",
-           "raw_tokens_view", "vocabulary", "words_view"]
+__all__ = ["CodePoints", "RawText", "RawTokens", "Runs", "Segments", "Vocabulary", "Words", "code_points_view",
+           "lowered_nfd", "raw_text_view", "raw_tokens_view", "vocabulary", "words_view"]

@@ -123,9 +123,9 @@ def _policy_lines(batch: TextBatch, raw: RawText, words: Words) -> pa.Array:
     first_line = offsets(counts)
     values = np.zeros(int(first_line[-1]), dtype=np.float32)
     # A phrase (ASCII letters and spaces) in text.lower() is also in NFD(lower(text minus ASCII
-    # punctuation)), the normalized text kept by the words view, and every phrase holds "olic",
-    # "cookie" or "terms of use": check there first.
-    for d in np.flatnonzero(words.containing(["olic", "cookie", "terms of use"]).any(axis=1)).tolist():
+    # punctuation)), the normalized text kept by the words view: check there first (few documents
+    # hold one, so few are lowercased and searched here).
+    for d in np.flatnonzero(words.containing(list(POLICY_PHRASES)).any(axis=1)).tolist():
         low = batch.texts[d].lower()
         found: list[int] = []
         for phrase in POLICY_PHRASES:

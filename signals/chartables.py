@@ -122,6 +122,48 @@ def _pieces(probes: np.ndarray, transform: Callable[[str], str]) -> tuple[np.nda
     return out, np.flatnonzero(out == 0)[np.count_nonzero(probes[0] == 0):]
 
 
+def _per_code_point(transform: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """transform(c) for every code point c, as (mapping, multi_start, multi_codes): the single code
+    point of the result, or MULTI | k when it is multi_codes[multi_start[k]:multi_start[k + 1]]."""
+    out, ends = _pieces(np.arange(MAX_CODE, dtype=np.uint32)[:, None], transform)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    lengths = ends - starts
+    mapping = np.where(lengths == 1, out[starts], 0).astype(np.uint32)
+    multi = np.flatnonzero(lengths != 1)
+    mapping[multi] = MULTI | np.arange(len(multi), dtype=np.uint32)
+    multi_start = np.zeros(len(multi) + 1, dtype=np.int64)
+    np.cumsum(lengths[multi], out=multi_start[1:])
+    offset = np.arange(multi_start[-1]) - np.repeat(multi_start[:-1], lengths[multi])
+    return mapping, multi_start, out[np.repeat(starts[multi], lengths[multi]) + offset]
+
+
+@dataclass(frozen=True)
+class Lower:
+    """Per code point c: c.lower() as mapping (the single code point, or MULTI | k) and
+    multi_codes[multi_start[k]:multi_start[k + 1]]. Capital sigma maps to small sigma here; its
+    final form depends on the context (LowerNFD.sigma, kernels.oph_bin_minima)."""
+
+    mapping: np.ndarray  # uint32
+    multi_start: np.ndarray
+    multi_codes: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def lower_tables() -> Lower:
+    """The tables of kernels.oph_bin_minima (see _build_lower), kept on disk between processes."""
+    return Lower(**cached_arrays("lower", __file__, lambda: vars(_build_lower())))
+
+
+def _build_lower() -> Lower:
+    """str.lower of every code point, taken from Python itself. Checks what kernels.oph_bin_minima
+    relies on: no character but an ASCII one lowers to something holding ASCII whitespace or punctuation."""
+    mapping, multi_start, multi_codes = _per_code_point(str.lower)
+    marks = np.array([ord(c) for c in string.whitespace + string.punctuation], dtype=np.uint32)
+    if np.isin(mapping[0x80:], marks).any() or np.isin(multi_codes, marks).any():
+        raise AssertionError("lower() maps a non-ASCII character to ASCII whitespace or punctuation")
+    return Lower(mapping, multi_start, multi_codes)
+
+
 @lru_cache(maxsize=1)
 def lower_nfd_tables() -> LowerNFD:
     """The tables of kernels.lower_nfd (see _build_lower_nfd), kept on disk between processes."""
@@ -139,16 +181,7 @@ def _build_lower_nfd() -> LowerNFD:
     if ("A\0\u03a3".lower(), "A\u03a3\0".lower()) != ("a\0\u03c3", "a\u03c2\0"):
         raise AssertionError("U+0000 no longer ends the final-sigma context")
     cp = np.arange(MAX_CODE, dtype=np.uint32)
-    out, ends = _pieces(cp[:, None], lambda s: unicodedata.normalize("NFD", s.lower()))
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    lengths = ends - starts
-    mapping = np.where(lengths == 1, out[starts], 0).astype(np.uint32)
-    multi = np.flatnonzero(lengths != 1)
-    mapping[multi] = MULTI | np.arange(len(multi), dtype=np.uint32)
-    multi_start = np.zeros(len(multi) + 1, dtype=np.int64)
-    np.cumsum(lengths[multi], out=multi_start[1:])
-    offset = np.arange(multi_start[-1]) - np.repeat(multi_start[:-1], lengths[multi])
-    multi_codes = out[np.repeat(starts[multi], lengths[multi]) + offset]
+    mapping, multi_start, multi_codes = _per_code_point(lambda s: unicodedata.normalize("NFD", s.lower()))
     mapping[[ord(c) for c in string.punctuation]] = DELETE
     sigma = np.full(MAX_CODE, CAPITAL_SIGMA, dtype=np.uint32)
     out, ends = _pieces(np.stack([cp, sigma], axis=1), str.lower)

@@ -46,6 +46,8 @@ _S33 = np.uint64(33)
 _RAW_KIND = RAW_WORD | RAW_SPACE  # WordPunct token classes (regex's \w, \s)
 _NEWLINE, _HASH, _ELLIPSIS, _LBRACE, _RBRACE = 10, 35, 0x2026, 123, 125
 _DOT, _BANG, _QUERY = 46, 33, 63
+_ASCII_MARKS = np.zeros(128, np.bool_)  # . ! ? # { }: the ASCII characters document_marks looks at
+_ASCII_MARKS[[_DOT, _BANG, _QUERY, _HASH, _LBRACE, _RBRACE]] = True
 _FIRST_NONSTARTER = 0x300  # no code point below has a non-zero canonical combining class
 
 Array = np.ndarray
@@ -214,6 +216,22 @@ def length_mask(lengths: Array) -> np.uint64:
     return out
 
 
+@inline
+def _find(codes: Array, p: int, n: int, h: np.uint64, mask: np.uint64, v_codes: Array, v_offsets: Array,
+          v_lengths: Array, v_hashes: Array, v_slots: Array) -> int:
+    """The vocabulary entry equal to codes[p:p+n] (h: its hash ANDed with mask), or -1."""
+    size = len(v_slots)
+    s = _slot(h, size)
+    while True:
+        e = v_slots[_u(s)]
+        if e < 0:
+            return -1
+        ue = _u(e)
+        if (v_hashes[ue] & mask) == h and v_lengths[ue] == n and _same_run(v_codes, v_offsets[ue], codes, p, n):
+            return e
+        s = (s + 1) & (size - 1)
+
+
 @jit
 def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array, group_on: Array,
            mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array, v_hashes: Array, v_slots: Array,
@@ -226,7 +244,33 @@ def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: 
     hits = np.zeros(len(group_start) - 1, np.int64)
     if len(v_lengths) == 0:
         return ids, hits
-    size = len(v_slots)
+    for g in range(len(group_start) - 1):
+        if not group_on[g]:
+            continue
+        found = 0
+        for i in range(group_start[g], group_start[g + 1]):
+            ui = _u(i)
+            if v_length_mask & _length_bit(length[ui]):
+                e = _find(codes, pos[ui], length[ui], hashes[ui] & mask, mask, v_codes, v_offsets, v_lengths,
+                          v_hashes, v_slots)
+                ids[ui] = e
+                found += e >= 0
+        hits[g] = found
+    return ids, hits
+
+
+@jit
+def lookup_first(first: Array, codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array,
+                 group_on: Array, mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array,
+                 v_hashes: Array, v_slots: Array, v_length_mask: np.uint64) -> tuple[Array, Array]:
+    """lookup for runs where first[i] (the first equal run of i's group, first_occurrences) is
+    known: only first occurrences are looked up, every later run copies their answer."""
+    ids = np.empty(len(pos), np.int32)
+    for i in range(len(pos)):
+        ids[i] = -1
+    hits = np.zeros(len(group_start) - 1, np.int64)
+    if len(v_lengths) == 0:
+        return ids, hits
     for g in range(len(group_start) - 1):
         if not group_on[g]:
             continue
@@ -235,19 +279,14 @@ def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: 
             ui = _u(i)
             if not v_length_mask & _length_bit(length[ui]):
                 continue
-            h = hashes[ui] & mask
-            s = _slot(h, size)
-            while True:
-                e = v_slots[_u(s)]
-                if e < 0:
-                    break
-                ue = _u(e)
-                if (v_hashes[ue] & mask) == h and v_lengths[ue] == length[ui] and _same_run(
-                        v_codes, v_offsets[ue], codes, pos[ui], length[ui]):
-                    ids[ui] = e
-                    found += 1
-                    break
-                s = (s + 1) & (size - 1)
+            j = first[ui]
+            if j == i:
+                e = _find(codes, pos[ui], length[ui], hashes[ui] & mask, mask, v_codes, v_offsets, v_lengths,
+                          v_hashes, v_slots)
+            else:
+                e = ids[_u(j)]
+            ids[ui] = e
+            found += e >= 0
         hits[g] = found
     return ids, hits
 
@@ -289,13 +328,19 @@ def count_phrases(ids: Array, word_start: Array, group_on: Array, single: Array,
 
 # ---- raw text -------------------------------------------------------------------------------------
 
+@inline
+def _code_at(codes: Array, i: int) -> int:
+    """codes[i], or 0 for i = -1 (read while the segment is still in cache)."""
+    return codes[_u(i)] if i >= 0 else 0
+
+
 @jit
 def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> tuple[Array, ...]:
     """Cut every document at each '\\n' (kept by the segment it ends).
 
-    Per segment: [start, end), document, first and last non-whitespace position (-1 if none),
-    upper-case code points, whether it is a line of the spec (all but an empty last segment);
-    per document: its number of lines.
+    Per segment: [start, end), document, first and last non-whitespace position (-1 if none) and
+    their code points (0 if none), upper-case code points, whether it is a line of the spec (all
+    but an empty last segment); per document: its number of lines.
     """
     n_docs = len(doc_start) - 1
     start = np.empty(n_segs, np.int64)
@@ -303,6 +348,8 @@ def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> 
     doc = np.empty(n_segs, np.int64)
     first = np.empty(n_segs, np.int64)
     last = np.empty(n_segs, np.int64)
+    first_char = np.empty(n_segs, np.uint32)
+    last_char = np.empty(n_segs, np.uint32)
     upper = np.empty(n_segs, np.int64)
     is_line = np.ones(n_segs, np.bool_)
     line_counts = np.empty(n_docs, np.int64)
@@ -320,14 +367,16 @@ def line_segments(codes: Array, doc_start: Array, table: Array, n_segs: int) -> 
             u += (p & UPPER) != 0
             if c == _NEWLINE:
                 start[s], end[s], doc[s], first[s], last[s], upper[s] = seg_a, i + 1, d, f, la, u
+                first_char[s], last_char[s] = _code_at(codes, f), _code_at(codes, la)
                 s += 1
                 seg_a, f, la, u = i + 1, -1, -1, 0
                 lines += 1
         start[s], end[s], doc[s], first[s], last[s], upper[s] = seg_a, b, d, f, la, u
+        first_char[s], last_char[s] = _code_at(codes, f), _code_at(codes, la)
         is_line[s] = b > seg_a
         line_counts[d] = lines + (b > seg_a)
         s += 1
-    return start, end, doc, first, last, upper, is_line, line_counts
+    return start, end, doc, first, last, first_char, last_char, upper, is_line, line_counts
 
 
 @jit
@@ -399,8 +448,7 @@ def document_marks(codes: Array, doc_start: Array, table: Array) -> tuple[Array,
         for i in range(doc_start[d], doc_start[d + 1]):
             c = codes[_u(i)]
             has_word |= table[c] & WORD
-            if (c == _DOT) | (c == _BANG) | (c == _QUERY) | (c == _HASH) | (c == _ELLIPSIS) | (c == _LBRACE) \
-                    | (c == _RBRACE):
+            if (c < 128 and _ASCII_MARKS[c]) or c == _ELLIPSIS:
                 if c == _DOT or c == _BANG or c == _QUERY:
                     runs += has_word
                     has_word = 0
@@ -418,6 +466,63 @@ def document_marks(codes: Array, doc_start: Array, table: Array) -> tuple[Array,
         symbols[d] = marks
         curly[d] = braces
     return sentences, symbols, curly
+
+
+@jit
+def ellipsis_lines(codes: Array, seg_start: Array, seg_doc: Array, last: Array, last_char: Array,
+                   n_docs: int) -> Array:
+    """Per document: the segments whose rstrip() ends with '...' or '…' (last, last_char: each
+    segment's last non-whitespace position and code point; an empty segment, the only kind that
+    is not a line, has none)."""
+    out = np.zeros(n_docs, np.int64)
+    for s in range(len(seg_start)):
+        c = last_char[_u(s)]
+        if c == _ELLIPSIS:
+            out[seg_doc[_u(s)]] += 1
+        elif c == _DOT:
+            e = last[_u(s)]
+            if e - 2 >= seg_start[_u(s)] and codes[_u(e - 1)] == _DOT and codes[_u(e - 2)] == _DOT:
+                out[seg_doc[_u(s)]] += 1
+    return out
+
+
+@jit
+def line_columns(lines: Array, seg_start: Array, seg_end: Array, seg_doc: Array, doc_start: Array,
+                 first_char: Array, last_char: Array, upper: Array, seg_words: Array, seg_nonspace: Array,
+                 seg_numeric: Array, terminal: Array, bullets: Array) -> tuple[Array, ...]:
+    """rps_lines' per-line values for the segments `lines`: last non-whitespace code point in
+    `terminal`, first one in `bullets` (1.0 or 0.0), words of the normalized line, upper-case code
+    points / length and isnumeric code points / normalized length (0.0 where the length is 0), and
+    the line's end offset in its document. seg_*: per segment, from the normalized words."""
+    m = len(lines)
+    ends_terminal = np.zeros(m, np.float32)
+    starts_bullet = np.zeros(m, np.float32)
+    num_words = np.empty(m, np.int32)
+    upper_frac = np.zeros(m, np.float64)
+    numeric_frac = np.zeros(m, np.float64)
+    ends = np.empty(m, np.int32)
+    for k in range(m):
+        s = lines[_u(k)]
+        ends_terminal[_u(k)] = _is_one_of(last_char[s], terminal)
+        starts_bullet[_u(k)] = _is_one_of(first_char[s], bullets)
+        words = seg_words[s]
+        num_words[_u(k)] = words
+        length = seg_end[s] - seg_start[s]
+        if length > 0:
+            upper_frac[_u(k)] = np.float64(upper[s]) / np.float64(length)
+        norm_length = seg_nonspace[s] + max(words - 1, 0)
+        if norm_length > 0:
+            numeric_frac[_u(k)] = np.float64(seg_numeric[s]) / np.float64(norm_length)
+        ends[_u(k)] = seg_end[s] - doc_start[seg_doc[s]]
+    return ends_terminal, starts_bullet, num_words, upper_frac, numeric_frac, ends
+
+
+@inline
+def _is_one_of(c: int, members: Array) -> bool:
+    for x in members:
+        if c == x:
+            return True
+    return False
 
 
 @jit
@@ -551,8 +656,9 @@ def _reorder(out: Array, k: int, base: int, ccc: Array) -> None:
 
 @jit
 def _lower_sigma(codes: Array, a: int, b: int, i: int, mapping: Array, sigma: Array) -> int:
-    """lower() of the capital sigma at i of the document codes[a:b] (punctuation deleted): final
-    sigma when a cased character comes before it and none after, skipping case-ignorable ones."""
+    """lower() of the capital sigma at i of the document codes[a:b]: final sigma when a cased
+    character comes before it and none after, skipping case-ignorable ones and those `mapping`
+    deletes (ASCII punctuation for lower_nfd; oph_bin_minima's table deletes none)."""
     final = False
     j = i - 1
     while j >= a:
@@ -873,6 +979,140 @@ def joined_utf8(codes: Array, pos: Array, length: Array, word_start: Array) -> t
     return out[:k], doc_start
 
 
+# ---- rounding -------------------------------------------------------------------------------------
+
+@jit
+def round_scaled(values: Array, scale: float) -> tuple[Array, Array]:
+    """Per value v: rint(v * scale) / scale (np.round's way), and whether v * scale is not finite
+    or lies within a few ulps of a half-way point, where that may differ from Python's round()
+    (signals/rounding.py)."""
+    out = np.empty(len(values), np.float64)
+    unsure = np.empty(len(values), np.bool_)
+    for i in range(len(values)):
+        y = values[_u(i)] * scale
+        out[_u(i)] = np.rint(y) / scale
+        unsure[_u(i)] = not np.isfinite(y) or _near_half(y)
+    return out, unsure
+
+
+@inline
+def _near_half(y: float) -> bool:
+    """|frac(y) - 0.5| <= 8 ulp(|y|) + 1e-9 for a finite y. np.spacing is slow here, so a cheaper
+    bound that it implies is tested first: 8 spacing(a) <= 8 a 2**-52 + 8 * 2**-1074 < 4e-15 a + 1e-9."""
+    a = np.abs(y)
+    d = np.abs(np.abs(y - np.floor(y)) - 0.5)
+    return d <= a * 4e-15 + 2e-9 and d <= 8 * np.spacing(a) + 1e-9
+
+
+# ---- MinHash, scheme oph (signals/minhash_oph.py) ---------------------------------------------------
+
+_FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+OPH_SKIP, OPH_SPACE = 0x100, 0x200  # oph_bin_minima's ascii_bytes: punctuation, whitespace
+
+
+@inline
+def _fmix64(x: np.uint64) -> np.uint64:
+    """MurmurHash3's 64-bit finalizer."""
+    x ^= x >> _S33
+    x *= _FMIX
+    x ^= x >> _S33
+    x *= _FMIX2
+    x ^= x >> _S33
+    return x
+
+
+@jit
+def oph_bin_minima(codes: Array, doc_start: Array, mapping: Array, multi_start: Array, multi_codes: Array,
+                   sigma: Array, ascii_bytes: Array, keys: Array, q: Array, sig: Array, filled: Array,
+                   valid: Array) -> None:
+    """minhash_oph's word hashes, shingle hashes and each bin's minimum, in one pass over the code
+    points of every document read as the UTF-8 bytes of its str.lower() (tables: chartables.lower_tables
+    and LowerNFD.sigma). Words are the runs of bytes that are not ASCII whitespace; ASCII
+    punctuation is skipped as if deleted, and a word left empty is no word. ascii_bytes[c] for an
+    ASCII c: its lowercase byte, OPH_SKIP for punctuation, OPH_SPACE for whitespace (minhash_oph.ASCII_BYTES);
+    lower() maps no other character to those (chartables.lower_tables checks).
+    keys: the byte base p, word key, length key and shingle key of minhash_oph._constants."""
+    p = keys[0]
+    window = np.zeros(len(q), np.uint64)
+    for d in range(len(doc_start) - 1):
+        a, b = doc_start[d], doc_start[d + 1]
+        words, i = 0, a
+        while i < b:
+            c = codes[_u(i)]
+            if c < 0x80 and ascii_bytes[c] == OPH_SPACE:
+                i += 1
+                continue
+            h, power, length = np.uint64(0), np.uint64(1), 0
+            while i < b:
+                c = codes[_u(i)]
+                if c < 0x80:
+                    v = ascii_bytes[c]
+                    if v == OPH_SPACE:
+                        break
+                    if v != OPH_SKIP:
+                        h += np.uint64(v) * power
+                        power *= p
+                        length += 1
+                else:
+                    m = mapping[c]
+                    if m < MULTI:
+                        x = _lower_sigma(codes, a, b, i, mapping, sigma) if c == CAPITAL_SIGMA else m
+                        h, power, length = _oph_utf8(h, power, length, x, p)
+                    else:
+                        j = np.int64(m) - MULTI
+                        for t in range(multi_start[j], multi_start[j + 1]):
+                            h, power, length = _oph_utf8(h, power, length, multi_codes[t], p)
+                i += 1
+            words = _oph_word(h, length, words, d, window, keys, q, sig, filled)
+        valid[d] = words >= len(q)
+
+
+@inline
+def _oph_utf8(h: np.uint64, power: np.uint64, length: int, x: int, p: np.uint64) -> tuple:
+    """Add the UTF-8 bytes of code point x (a lone surrogate as 3) to a word's hash sum(byte * p**k);
+    returns the new hash, next power and length."""
+    if x < 0x80:
+        return h + np.uint64(x) * power, power * p, length + 1
+    if x < 0x800:
+        n, lead = 2, 0xC0 | (x >> 6)
+    elif x < 0x10000:
+        n, lead = 3, 0xE0 | (x >> 12)
+    else:
+        n, lead = 4, 0xF0 | (x >> 18)
+    h += np.uint64(lead) * power
+    power *= p
+    for k in range(n - 2, -1, -1):
+        h += np.uint64(0x80 | ((x >> (6 * k)) & 0x3F)) * power
+        power *= p
+    return h, power, length + n
+
+
+@inline
+def _oph_word(h: np.uint64, length: int, words: int, d: int, window: Array, keys: Array, q: Array, sig: Array,
+              filled: Array) -> int:
+    """End a word (none if it has no byte): its hash enters the window of the last n words, and
+    from the n-th word of document d on, the shingle's hash updates its bin. Returns the words so far."""
+    if length == 0:
+        return words
+    n = len(q)
+    for t in range(n - 1):
+        window[t] = window[t + 1]
+    window[n - 1] = _fmix64((h ^ keys[1]) + np.uint64(length) * keys[2])
+    words += 1
+    if words < n:
+        return words
+    s = np.uint64(0)
+    for t in range(n):
+        s += window[t] * q[t]
+    s = _fmix64(s ^ keys[3])
+    b = np.int64(((s >> np.uint64(32)) * np.uint64(sig.shape[1])) >> np.uint64(32))
+    v = np.uint32(s & np.uint64(0xFFFFFFFF))
+    if v < sig[d, b]:
+        sig[d, b] = v
+    filled[d, b] = True
+    return words
+
+
 # ---- DSIR hashed n-grams -------------------------------------------------------------------------
 
 _P1 = np.uint64(0x9E3779B185EBCA87)
@@ -962,6 +1202,31 @@ def _put_utf8(out: Array, k: int, c: int) -> int:
     out[_u(k + 2)] = 0x80 | ((c >> 6) & 0x3F)
     out[_u(k + 3)] = 0x80 | (c & 0x3F)
     return k + 4
+
+
+@jit
+def joined_xxh64(codes: Array, pos: Array, length: Array, word_start: Array, seed: np.uint64) -> Array:
+    """Per document, XXH64 (seeded) of joined_utf8's bytes for it (its words joined by single
+    spaces, as UTF-8), each document encoded in turn into one reused buffer."""
+    n_docs = len(word_start) - 1
+    longest = 0
+    for d in range(n_docs):
+        size = 0
+        for w in range(word_start[d], word_start[d + 1]):
+            size += 4 * length[_u(w)] + 1
+        longest = max(longest, size)
+    buf = np.empty(longest, np.uint8)
+    out = np.empty(n_docs, np.uint64)
+    for d in range(n_docs):
+        k = 0
+        for w in range(word_start[d], word_start[d + 1]):
+            if w > word_start[d]:
+                buf[_u(k)] = 32
+                k += 1
+            for i in range(pos[_u(w)], pos[_u(w)] + length[_u(w)]):
+                k = _put_utf8(buf, k, codes[_u(i)])
+        out[d] = xxh64(buf, 0, k, seed)
+    return out
 
 
 @jit

@@ -16,6 +16,8 @@ def list_column(counts: np.ndarray, values: pa.Array) -> pa.Array:
 def list_column_null_if_empty(counts: np.ndarray, values: np.ndarray, type: pa.DataType) -> pa.Array:
     """Like list_column, but a document with no items gets one null item instead of an empty list."""
     counts = np.asarray(counts)
+    if counts.all():
+        return list_column(counts, pa.array(values, type))
     padded = np.maximum(counts, 1)
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(padded, out=starts[1:])

@@ -13,10 +13,9 @@ import json
 
 import numpy as np
 import pyarrow as pa
-import xxhash
 
-from signals import minhash_oph, minhash_rpv2
-from signals.arrays import words_view
+from signals import kernels, minhash_oph, minhash_rpv2
+from signals.arrays import code_points_view, words_view
 from signals.batch import TextBatch
 from signals.registry import Family, Signal, register
 
@@ -41,9 +40,10 @@ def scheme_parameters(config_minhash: object, scheme: str) -> dict[str, int | st
             "num_perm": config_minhash.num_perm, "seed": config_minhash.seed}
 
 
-def exact_hashes(normalized: list[bytes]) -> np.ndarray:
-    """xxh64 (seed 0) of each normalized text's UTF-8 bytes."""
-    return np.fromiter(map(xxhash.xxh64_intdigest, normalized), dtype=np.uint64, count=len(normalized))
+def exact_hashes(batch: TextBatch) -> np.ndarray:
+    """xxh64 (seed 0) of each document's `normalize(raw)` as UTF-8, encoded from the words view."""
+    words = batch.view("words", words_view)
+    return kernels.joined_xxh64(words.codes, words.pos, words.length, words.start, np.uint64(0))
 
 
 def normalized_utf8(batch: TextBatch) -> list[bytes]:
@@ -73,16 +73,17 @@ class MinHash(Family):
 
     def compute(self, batch: TextBatch) -> dict[str, pa.Array]:
         mh = self.config.minhash
-        normalized = batch.view("normalized_utf8", normalized_utf8)
         out: dict[str, pa.Array] = {}
         for scheme in mh.schemes:
             n = mh.ngram_of(scheme)
             if scheme == "rpv2":
+                normalized = batch.view("normalized_utf8", normalized_utf8)
                 sig, valid = minhash_rpv2.signatures(normalized, n, mh.num_perm, mh.seed)
             else:
-                sig, valid = minhash_oph.signatures(batch.texts, n, mh.num_perm, mh.seed)
+                points = batch.view("code_points", code_points_view)
+                sig, valid = minhash_oph.code_point_signatures(points.codes, points.doc_start, n, mh.num_perm, mh.seed)
             out[signature_column(scheme)] = signature_array(sig, valid)
-        out[EXACT_COLUMN] = pa.array(exact_hashes(normalized), pa.uint64())
+        out[EXACT_COLUMN] = pa.array(exact_hashes(batch), pa.uint64())
         return out
 
     def metadata(self) -> dict[str, str]:

@@ -21,9 +21,13 @@ import functools
 import string
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 import xxhash
+
+from signals import chartables as ct
+from signals import kernels
+from signals.arrays import code_points_view
+from signals.batch import TextBatch
 
 _U = np.uint64
 LOW32 = _U(0xFFFFFFFF)
@@ -33,6 +37,10 @@ _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
 _PUNCTUATION = np.zeros(256, dtype=bool)
 _PUNCTUATION[list(_PUNCT)] = True
+# kernels.oph_bin_minima's view of an ASCII character: its lowercase byte, or that it is punctuation or whitespace
+ASCII_BYTES = np.array([ord(chr(c).lower()) for c in range(128)], dtype=np.uint16)
+ASCII_BYTES[_PUNCTUATION[:128]] = kernels.OPH_SKIP
+ASCII_BYTES[_WHITESPACE[:128]] = kernels.OPH_SPACE
 
 
 def fmix64(x: np.ndarray) -> np.ndarray:
@@ -153,74 +161,27 @@ def _densify(sig: np.ndarray, filled: np.ndarray, rows: np.ndarray, num_perm: in
         attempt += _U(1)
 
 
-@numba.njit(cache=True, inline="always")
-def _fmix64(x: np.uint64) -> np.uint64:
-    """fmix64 of one value."""
-    x ^= x >> np.uint64(33)
-    x *= _M1
-    x ^= x >> np.uint64(33)
-    x *= _M2
-    x ^= x >> np.uint64(33)
-    return x
-
-
-@numba.njit(cache=True)
-def _bin_minima(buf, doc_start, whitespace, punctuation, p, word_key, length_key, q, shingle_key, sig, filled,
-                valid):
-    """word_hashes, shingle_hashes and each bin's minimum in one pass over lowercased UTF-8 texts
-    (buf[doc_start[d]:doc_start[d+1]]): ASCII punctuation bytes are skipped, as if deleted."""
-    n = len(q)
-    k = np.uint64(sig.shape[1])
-    window = np.zeros(n, dtype=np.uint64)
-    for d in range(len(doc_start) - 1):
-        i, end = doc_start[d], doc_start[d + 1]
-        words = 0
-        while i < end:
-            if whitespace[buf[i]]:
-                i += 1
-                continue
-            h, power, length = np.uint64(0), np.uint64(1), 0
-            while i < end and not whitespace[buf[i]]:
-                c = buf[i]
-                if not punctuation[c]:
-                    h += np.uint64(c) * power
-                    power *= p
-                    length += 1
-                i += 1
-            if length == 0:
-                continue
-            for t in range(n - 1):
-                window[t] = window[t + 1]
-            window[n - 1] = _fmix64((h ^ word_key) + np.uint64(length) * length_key)
-            words += 1
-            if words < n:
-                continue
-            s = np.uint64(0)
-            for t in range(n):
-                s += window[t] * q[t]
-            s = _fmix64(s ^ shingle_key)
-            b = np.int64(((s >> np.uint64(32)) * k) >> np.uint64(32))
-            v = np.uint32(s & np.uint64(0xFFFFFFFF))
-            if v < sig[d, b]:
-                sig[d, b] = v
-            filled[d, b] = True
-        valid[d] = words >= n
-
-
 def signatures(texts: Sequence[str], n: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures uint32[docs, num_perm], valid bool[docs]); valid means at least n words.
+    """(signatures uint32[docs, num_perm], valid bool[docs]); valid means at least n words."""
+    points = code_points_view(TextBatch(texts))
+    return code_point_signatures(points.codes, points.doc_start, n, num_perm, seed)
 
-    The words and shingles of word_hashes and shingle_hashes, computed in one compiled pass
-    (tests/test_minhash.py checks the two agree)."""
+
+def code_point_signatures(codes: np.ndarray, doc_start: np.ndarray, n: int, num_perm: int,
+                          seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """signatures of the texts codes[doc_start[d]:doc_start[d + 1]] (a batch's code_points view).
+
+    The words and shingles of word_hashes and shingle_hashes, each bin's minimum, computed in one
+    compiled pass that lowercases as it reads (kernels.oph_bin_minima; tests/test_minhash.py checks
+    the two agree)."""
     c = _constants(n, seed)
-    sig = np.full((len(texts), num_perm), 0xFFFFFFFF, dtype=np.uint32)
-    filled = np.zeros((len(texts), num_perm), dtype=bool)
-    valid = np.zeros(len(texts), dtype=bool)
-    encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
-    doc_start = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(e) for e in encoded], out=doc_start[1:])
-    buf = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
-    _bin_minima(buf, doc_start, _WHITESPACE, _PUNCTUATION, c["p"], c["word"], c["length"], c["q"], c["shingle"],
-                sig, filled, valid)
+    n_docs = len(doc_start) - 1
+    sig = np.full((n_docs, num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    filled = np.zeros((n_docs, num_perm), dtype=bool)
+    valid = np.zeros(n_docs, dtype=bool)
+    t = ct.lower_tables()
+    keys = np.array([c["p"], c["word"], c["length"], c["shingle"]], dtype=_U)
+    kernels.oph_bin_minima(codes, doc_start, t.mapping, t.multi_start, t.multi_codes, ct.lower_nfd_tables().sigma,
+                           ASCII_BYTES, keys, c["q"], sig, filled, valid)
     _densify(sig, filled, np.flatnonzero(valid), num_perm, n, seed)
     return sig, valid

@@ -1,9 +1,10 @@
-"""Rounding to the spec's 8 decimals exactly as Python's `round(x, 8)` does, vectorised.
+"""Rounding to the spec's 8 decimals exactly as Python's `round(x, 8)` does, for whole arrays.
 
 `np.round` scales by 1e8, rounds and scales back; the scaling can land on the wrong side of a
 half-way point, so it disagrees with Python's correctly rounded `round` on rare values. Here the
 NumPy result is kept where the scaled value is safely away from a half-way point (then both agree:
 dividing the right integer by 1e8 is correctly rounded), and Python's `round` decides the rest.
+Both the NumPy result and that test are computed in one pass (kernels.round_scaled).
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from signals import kernels
+
 PRECISION = 8
 _SCALE = 10.0 ** PRECISION
 FLOAT32 = pa.float32()
 
 
 def round8(values: np.ndarray) -> np.ndarray:
-    """round(v, 8) for every value (float64), bit for bit as Python computes it."""
+    """round(v, 8) for every value of a 1-d array (float64), bit for bit as Python computes it."""
     x = np.asarray(values, dtype=np.float64)
-    y = x * _SCALE
-    out = np.rint(y) / _SCALE
-    near_half = np.abs(np.abs(y - np.floor(y)) - 0.5) <= 8 * np.spacing(np.abs(y)) + 1e-9
-    unsure = near_half | ~np.isfinite(y)
+    out, unsure = kernels.round_scaled(x, _SCALE)
     if unsure.any():
         out[unsure] = [round(v, PRECISION) for v in x[unsure].tolist()]
     return out

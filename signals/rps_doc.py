@@ -108,7 +108,9 @@ class RPSDoc(Family):
         out["rps_doc_num_sentences"] = pa.array(sentences.astype(np.int32))
         out["rps_doc_symbol_to_word_ratio"] = rounded(_div(symbols, n_tok), has_tok)
         n_lines = raw.segs.line_counts
-        out["rps_doc_frac_lines_end_with_ellipsis"] = rounded(_div(_ellipsis_lines(raw), n_lines), n_lines > 0)
+        ellipsis = kernels.ellipsis_lines(raw.codes, raw.segs.start, raw.segs.doc, raw.last_nonspace, raw.last_char,
+                                          len(batch))
+        out["rps_doc_frac_lines_end_with_ellipsis"] = rounded(_div(ellipsis, n_lines), n_lines > 0)
         out["rps_doc_frac_no_alph_words"] = rounded(1.0 - _div(tokens.with_ascii_letter, n_tok), has_tok)
         out["rps_doc_frac_all_caps_words"] = rounded(_div(tokens.all_caps, n_tok), has_tok)
         lengths = np.diff(raw.doc_start)
@@ -146,19 +148,6 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.asarray(num, dtype=np.float64) / den
     return np.where(den > 0, out, 0.0)
-
-
-def _ellipsis_lines(raw: RawText) -> np.ndarray:
-    segs, codes = raw.segs, raw.codes
-    last = raw.last_nonspace
-    ok = segs.is_line & (last >= 0)
-    end_char = raw.char_at(np.where(ok, last, -1))
-    three = ok & (last - 2 >= segs.start)
-    dots = three.copy()
-    for k in range(3):
-        dots[three] &= codes[last[three] - k] == ord(".")
-    hit = (end_char == 0x2026) | dots
-    return np.bincount(segs.doc[hit], minlength=len(segs.line_counts))
 
 
 def _lorem(words: Words) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from signals import kernels
 from signals.arrays import RawText, Words, raw_text_view, words_view
 from signals.batch import TextBatch
 from signals.listcols import list_column, list_column_null_if_empty
@@ -48,27 +49,18 @@ class RPSLines(Family):
         segs = raw.segs
         lines = segs.lines
         counts = segs.line_counts
-        last = raw.last_nonspace[lines]
-        first = raw.first_nonspace[lines]
-        terminal = (last >= 0) & np.isin(raw.char_at(last), TERMINAL)
-        bullet = (first >= 0) & np.isin(raw.char_at(first), BULLETS)
+        # a segment without non-whitespace has code point 0 there, which is in neither set
+        terminal, bullet, num_words, upper_frac, numeric_frac, ends = kernels.line_columns(
+            lines, segs.start, segs.end, segs.doc, raw.doc_start, raw.first_char, raw.last_char, raw.upper,
+            words.seg_words, words.seg_nonspace, words.seg_numeric, TERMINAL, BULLETS)
         js_words = np.flatnonzero(words.isin(JAVASCRIPT))
         javascript = np.bincount(words.seg_of(js_words), minlength=len(segs.start))[lines]
-        num_words = words.seg_words[lines]
-        length = (segs.end - segs.start)[lines]
-        upper = raw.upper[lines]
-        norm_len = words.seg_nonspace[lines] + np.maximum(num_words - 1, 0)
-        numeric = words.seg_numeric[lines]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            upper_frac = np.where(length > 0, upper / length, 0.0)
-            numeric_frac = np.where(norm_len > 0, numeric / norm_len, 0.0)
-        ends = (segs.end - raw.doc_start[segs.doc])[lines]
         return {
-            "rps_lines_ending_with_terminal_punctution_mark": list_column(counts, pa.array(terminal.astype(np.float32))),
+            "rps_lines_ending_with_terminal_punctution_mark": list_column(counts, pa.array(terminal)),
             "rps_lines_javascript_counts": list_column(counts, pa.array(javascript.astype(np.float32))),
-            "rps_lines_num_words": list_column(counts, pa.array(num_words.astype(np.int32))),
+            "rps_lines_num_words": list_column(counts, pa.array(num_words)),
             "rps_lines_uppercase_letter_fraction": list_column(counts, rounded(upper_frac)),
             "rps_lines_numerical_chars_fraction": list_column(counts, rounded(numeric_frac)),
-            "rps_lines_start_with_bulletpoint": list_column_null_if_empty(counts, bullet.astype(np.float32), F32),
-            "assay_line_ends": list_column(counts, pa.array(ends.astype(np.int32))),
+            "rps_lines_start_with_bulletpoint": list_column_null_if_empty(counts, bullet, F32),
+            "assay_line_ends": list_column(counts, pa.array(ends)),
         }

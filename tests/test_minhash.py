@@ -164,6 +164,29 @@ def test_oph_kernel_equals_the_vectorised_definition_on_random_texts(texts):
     assert np.array_equal(valid, ref_valid) and np.array_equal(sig, ref_sig)
 
 
+def test_oph_lowercases_every_code_point_as_python():
+    """One-character documents, one word each (or none): its bytes are those of str.lower()."""
+    docs = [chr(c) for c in range(0x110000)]
+    sig, valid = minhash_oph.signatures(docs, 1, 1, 42)
+    ref_sig, ref_valid = oph_reference(docs, 1, 1, 42)
+    assert np.array_equal(valid, ref_valid) and np.array_equal(sig, ref_sig)
+
+
+# Capital sigma between cased, case-ignorable (' . : U+00AD U+0345) and other characters, characters
+# whose lower() is ASCII or longer (K U+212A, U+0130), non-ASCII of every UTF-8 length, a lone surrogate.
+SIGMA_CONTEXT = st.lists(st.sampled_from(["\u03a3", "\u03c3", "A", "a", "'", ".", ":", "\u00ad", "\u0345", " ", "\t",
+                                          "\u212a", "\u0130", "\u00c9", "\u0301", "\u4e00", "\U0001f600", "\ud800",
+                                          "-", "1"]), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(SIGMA_CONTEXT, max_size=5))
+def test_oph_kernel_equals_the_vectorised_definition_around_capital_sigma(texts):
+    sig, valid = minhash_oph.signatures(texts, 2, 16, 7)
+    ref_sig, ref_valid = oph_reference(texts, 2, 16, 7)
+    assert np.array_equal(valid, ref_valid) and np.array_equal(sig, ref_sig)
+
+
 def test_oph_is_the_same_alone_in_a_batch():
     docs = sample_documents(300)[:40]
     together, valid = minhash_oph.signatures(docs, 5, 128, 42)

@@ -17,6 +17,7 @@ from signals import kernels
 from signals.arrays import lowered_nfd, raw_text_view, raw_tokens_view, vocabulary, words_view
 from signals.batch import TextBatch
 from signals.ngrams import NgramClasses
+from signals.rounding import round8
 from signals.rps_doc import COMPENSATED_SUM
 from tests.test_signals_rps_oracle import TEXT, assert_equal_to_oracle
 
@@ -102,6 +103,25 @@ def test_wordpunct_tokens_are_the_regex_tokens(texts):
     assert curly.tolist() == [t.count("{") + t.count("}") for t in texts]
 
 
+LINE_ENDS = st.lists(st.sampled_from([".", "..", "...", "\u2026", "!", "?", "\u201d", "\u2022", "\u2013", "a", " ",
+                                       "\t", "\n", "\u3000", "\U0001f600", "\x00"]), max_size=14).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE_ENDS, min_size=1, max_size=5))
+def test_line_ends_match_rstrip_and_lstrip(texts):
+    """Each segment's first and last non-whitespace code point, and ellipsis_lines, against
+    str.lstrip / str.rstrip of each line."""
+    raw = raw_text_view(TextBatch(texts))
+    lines = [re.findall(r"[^\n]*\n|[^\n]+$", t) for t in texts]
+    ellipsis = kernels.ellipsis_lines(raw.codes, raw.segs.start, raw.segs.doc, raw.last_nonspace, raw.last_char,
+                                      len(texts))
+    assert ellipsis.tolist() == [sum(x.rstrip().endswith(("...", "\u2026")) for x in doc) for doc in lines]
+    segs = raw.segs.lines
+    assert raw.last_char[segs].tolist() == [ord(x.rstrip()[-1]) if x.strip() else 0 for doc in lines for x in doc]
+    assert raw.first_char[segs].tolist() == [ord(x.lstrip()[0]) if x.strip() else 0 for doc in lines for x in doc]
+
+
 WORDS = st.lists(st.lists(st.sampled_from(["a", "b", "ab", "ba", "é", "e\u0301", "aa"]), max_size=30), min_size=1,
                  max_size=5)
 
@@ -139,6 +159,11 @@ def test_lookup_is_exact(docs, entries, mask):
     ids, hits = kernels.lookup(codes, pos, length, hashes, group, on, mask, table.codes, table.offsets,
                                table.lengths, table.hashes, table.slots, table.length_mask)
     expected = [table.entries.index(w) if on[d] and w in entries else -1 for d, doc in enumerate(docs) for w in doc]
+    assert ids.tolist() == expected
+    assert hits.tolist() == [sum(w in entries for w in doc) if on[d] else 0 for d, doc in enumerate(docs)]
+    first, _, _ = kernels.first_occurrences(codes, pos, length, hashes, group, mask)
+    ids, hits = kernels.lookup_first(first, codes, pos, length, hashes, group, on, mask, table.codes, table.offsets,
+                                     table.lengths, table.hashes, table.slots, table.length_mask)
     assert ids.tolist() == expected
     assert hits.tolist() == [sum(w in entries for w in doc) if on[d] else 0 for d, doc in enumerate(docs)]
 
@@ -230,3 +255,29 @@ def test_random_batches_equal_oracle_when_every_hash_collides(texts):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(kernels, "HASH_MASK", 0)
         assert_equal_to_oracle(texts, "en")
+
+
+AWKWARD_FLOATS = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-9, 5e-9, 4.9999999e-9, 0.123456785, 0.123456775, -0.123456785,
+                  2.675e-8, 1.0000000050000001, 0.999999995, 1 / 3, 2 / 3, 5e-324, 2.2250738585072014e-308, 1e300,
+                  -1e300, 2.0 ** 53 / 1e8, 92233720368.54775, math.inf, -math.inf, math.nan]
+HALF_WAYS = [(k + 0.5) / 1e8 for k in range(-50, 50)] + [(k + 0.5) / 1e8 for k in (10**6, 10**9 + 7, 12345678)]
+# scaled values whose ulp is large (where the half-way test's tolerance is wide), and a few ulps off half-ways
+HALF_WAYS += [(2.0 ** k + f) / 1e8 for k in range(36, 56) for f in (0.0, 0.25, 0.5)]
+HALF_WAYS += [float(np.nextafter(h, t)) for h in HALF_WAYS[:20] for t in (-math.inf, math.inf)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(AWKWARD_FLOATS + HALF_WAYS),
+                max_size=40))
+def test_round8_is_pythons_round(values):
+    """round8 (kernels.round_scaled plus Python's round where unsure) equals round(v, 8), and the
+    kernel computes np.round's scaled value and its half-way test as NumPy does."""
+    x = np.array(AWKWARD_FLOATS + HALF_WAYS + values, dtype=np.float64)
+    assert [repr(v) for v in round8(x).tolist()] == [repr(round(v, 8)) for v in x.tolist()]
+    out, unsure = kernels.round_scaled(x, 1e8)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 1e8
+        near_half = np.abs(np.abs(y - np.floor(y)) - 0.5) <= 8 * np.spacing(np.abs(y)) + 1e-9
+        expected = np.rint(y) / 1e8
+    assert unsure.tolist() == (near_half | ~np.isfinite(y)).tolist()
+    assert out.view(np.int64)[~np.isnan(out)].tolist() == expected.view(np.int64)[~np.isnan(expected)].tolist()

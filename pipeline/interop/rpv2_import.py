@@ -33,7 +33,7 @@ from pipeline.interop.files import gzip_json_lines, iso_timestamp, require, writ
 from pipeline.interop.spans import SpanError, text_line_ends, where
 from pipeline.storage import filesystem, join
 from signals.batch import TextBatch
-from signals.minhash import EXACT_COLUMN, exact_hashes, normalized_utf8
+from signals.minhash import EXACT_COLUMN, exact_hashes
 
 DUPLICATE = "rpv2_is_duplicate"
 SIGNATURE = "minhash_rpv2"
@@ -179,7 +179,7 @@ def _finish(out: Rows, shard: RPv2Shard, signatures: dict | None, duplicates: se
         if absent:
             raise ValueError(f"{shard.minhash}: no row for document {absent[0]!r} ({shard.signals})")
         out.values[SIGNATURE] = [signatures[i] for i in ids]
-        out.values[EXACT_COLUMN] = exact_hashes(normalized_utf8(TextBatch(out.values["text"], None, None))).tolist()
+        out.values[EXACT_COLUMN] = exact_hashes(TextBatch(out.values["text"], None, None)).tolist()
     if duplicates is not None:
         out.values[DUPLICATE] = [i in duplicates for i in ids]
     return out.table(shard.signals)
