@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.interop.spans import document_value, line_values, where
+from pipeline.interop.spans import SpanError, document_value, line_values, where
 from schemas.annotated import annotated_schema
 from schemas.config import MinHashConfig, SignalConfig, config_hash
 from schemas.interop import IMPORTED_FIELDS as IMPORTED
@@ -40,6 +40,7 @@ def is_declared(name: str) -> bool:
     return name in _declared() or name in IMPORTED
 
 
+@functools.lru_cache(maxsize=4096)
 def is_line_level(name: str) -> bool:
     known = _declared().get(name)
     if known is not None:
@@ -130,12 +131,16 @@ def span_signals(found: Any, expected: dict[str, str], text: str, ends: list[int
                 else f"unexpected field '{field}.{sorted(found.keys() - expected.keys())[0]}'")
         raise ValueError(f"{path}: line {line}: {what} (line 1 has {len(expected)} of them)")
     out = {}
+    length = len(text)
     for key, name in expected.items():
-        at = where(path, line, f"{field}.{key}")
-        if found[key] == [] and not is_declared(name):  # an undeclared attribute with no span: unknown
-            out[name] = None
-        elif is_line_level(name):
-            out[name] = line_values(found[key], ends, len(text), at)
-        else:
-            out[name] = document_value(found[key], len(text), at)
+        spans = found[key]
+        try:
+            if spans == [] and not is_declared(name):  # an undeclared attribute with no span: unknown
+                out[name] = None
+            elif is_line_level(name):
+                out[name] = line_values(spans, ends, length)
+            else:
+                out[name] = document_value(spans, length)
+        except SpanError as exc:
+            raise SpanError(f"{where(path, line, f'{field}.{key}')}: {exc}") from None
     return out

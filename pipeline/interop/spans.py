@@ -62,36 +62,38 @@ def where(path: str, line: int, field: str) -> str:
     return f"{path}: line {line}: {field}"
 
 
-def _span(span: Any, at: str) -> tuple[int, int, Any]:
-    if not (isinstance(span, list) and len(span) == 3 and all(type(x) is int for x in span[:2])):
-        raise SpanError(f"{at}: expected a span [start, end, value], got {span!r}")
+def _span(span: Any) -> tuple[int, int, Any]:
+    if type(span) is not list or len(span) != 3 or type(span[0]) is not int or type(span[1]) is not int:
+        raise SpanError(f"expected a span [start, end, value], got {span!r}")
     return span[0], span[1], span[2]
 
 
-def document_value(spans: Any, length: int, at: str) -> Any:
-    """The value of a document-level signal's single span, which must be `[0, length]`."""
-    if not isinstance(spans, list) or len(spans) != 1:
+def document_value(spans: Any, length: int) -> Any:
+    """The value of a document-level signal's single span, which must be `[0, length]` (SpanError, without
+    the location, else)."""
+    if type(spans) is not list or len(spans) != 1:
         count = len(spans) if isinstance(spans, list) else type(spans).__name__
-        raise SpanError(f"{at}: expected one span [0, {length}, value], got {count}")
-    start, end, value = _span(spans[0], at)
-    if (start, end) != (0, length):
-        raise SpanError(f"{at}: span [{start}, {end}] does not cover the text [0, {length}]")
+        raise SpanError(f"expected one span [0, {length}, value], got {count}")
+    start, end, value = _span(spans[0])
+    if start != 0 or end != length:
+        raise SpanError(f"span [{start}, {end}] does not cover the text [0, {length}]")
     return value
 
 
-def line_values(spans: Any, ends: list[int], length: int, at: str) -> list:
-    """The per-line values of a line-level signal, whose spans must be the text's lines, in order."""
-    if not isinstance(spans, list):
-        raise SpanError(f"{at}: expected a list of spans, got {type(spans).__name__}")
+def line_values(spans: Any, ends: list[int], length: int) -> list:
+    """The per-line values of a line-level signal, whose spans must be the text's lines, in order
+    (SpanError, without the location, else)."""
+    if type(spans) is not list:
+        raise SpanError(f"expected a list of spans, got {type(spans).__name__}")
     if not ends and len(spans) == 1:
-        return [document_value(spans, length, at)]
+        return [document_value(spans, length)]
     if len(spans) != len(ends):
-        raise SpanError(f"{at}: {len(spans)} spans for the {len(ends)} lines of the text")
+        raise SpanError(f"{len(spans)} spans for the {len(ends)} lines of the text")
     values, start = [], 0
     for i, (span, end) in enumerate(zip(spans, ends, strict=True)):
-        s, e, value = _span(span, at)
-        if (s, e) != (start, end):
-            raise SpanError(f"{at}: span {i} [{s}, {e}] is not line {i + 1} of the text [{start}, {end}]")
+        s, e, value = _span(span)
+        if s != start or e != end:
+            raise SpanError(f"span {i} [{s}, {e}] is not line {i + 1} of the text [{start}, {end}]")
         values.append(value)
         start = end
     return values
