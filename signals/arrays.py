@@ -29,6 +29,7 @@ from signals.batch import TextBatch
 from signals.views import _PUNCT_BYTES
 
 _INDEX = np.int64
+_NO_FIRST = np.zeros(0, np.int64)  # kernels.lookup without first occurrences: every run is looked up
 
 
 def offsets(lengths: np.ndarray) -> np.ndarray:
@@ -95,7 +96,7 @@ class Runs:
         return self._lookup(table, docs)
 
     def _lookup(self, table: Vocabulary, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return kernels.lookup(self.codes, self.pos, self.length, self.hash, self.start, docs,
+        return kernels.lookup(_NO_FIRST, self.codes, self.pos, self.length, self.hash, self.start, docs,
                               np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths, table.hashes,
                               table.slots, table.length_mask)
 
@@ -215,9 +216,9 @@ class Words(Runs):
     def _lookup(self, table: Vocabulary, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Runs.ids looking up only each document's first occurrence of a word (most words repeat
         one earlier in their document; the families need `first` anyway)."""
-        return kernels.lookup_first(self.first, self.codes, self.pos, self.length, self.hash, self.start, docs,
-                                    np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths,
-                                    table.hashes, table.slots, table.length_mask)
+        return kernels.lookup(self.first, self.codes, self.pos, self.length, self.hash, self.start, docs,
+                              np.uint64(kernels.HASH_MASK), table.codes, table.offsets, table.lengths, table.hashes,
+                              table.slots, table.length_mask)
 
     @property
     def first(self) -> np.ndarray:

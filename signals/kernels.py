@@ -233,44 +233,20 @@ def _find(codes: Array, p: int, n: int, h: np.uint64, mask: np.uint64, v_codes: 
 
 
 @jit
-def lookup(codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array, group_on: Array,
-           mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array, v_hashes: Array, v_slots: Array,
-           v_length_mask: np.uint64) -> tuple[Array, Array]:
+def lookup(first: Array, codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array,
+           group_on: Array, mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array, v_hashes: Array,
+           v_slots: Array, v_length_mask: np.uint64) -> tuple[Array, Array]:
     """Per run of the groups with group_on set: the index of the equal vocabulary entry, or -1;
-    and per group the runs found."""
+    and per group the runs found. When `first` is given (not empty: per run, the first equal run
+    of its group, first_occurrences), only first occurrences are looked up and every later run
+    copies their answer."""
     ids = np.empty(len(pos), np.int32)
     for i in range(len(pos)):
         ids[i] = -1
     hits = np.zeros(len(group_start) - 1, np.int64)
     if len(v_lengths) == 0:
         return ids, hits
-    for g in range(len(group_start) - 1):
-        if not group_on[g]:
-            continue
-        found = 0
-        for i in range(group_start[g], group_start[g + 1]):
-            ui = _u(i)
-            if v_length_mask & _length_bit(length[ui]):
-                e = _find(codes, pos[ui], length[ui], hashes[ui] & mask, mask, v_codes, v_offsets, v_lengths,
-                          v_hashes, v_slots)
-                ids[ui] = e
-                found += e >= 0
-        hits[g] = found
-    return ids, hits
-
-
-@jit
-def lookup_first(first: Array, codes: Array, pos: Array, length: Array, hashes: Array, group_start: Array,
-                 group_on: Array, mask: np.uint64, v_codes: Array, v_offsets: Array, v_lengths: Array,
-                 v_hashes: Array, v_slots: Array, v_length_mask: np.uint64) -> tuple[Array, Array]:
-    """lookup for runs where first[i] (the first equal run of i's group, first_occurrences) is
-    known: only first occurrences are looked up, every later run copies their answer."""
-    ids = np.empty(len(pos), np.int32)
-    for i in range(len(pos)):
-        ids[i] = -1
-    hits = np.zeros(len(group_start) - 1, np.int64)
-    if len(v_lengths) == 0:
-        return ids, hits
+    known_first = len(first) > 0
     for g in range(len(group_start) - 1):
         if not group_on[g]:
             continue
@@ -279,7 +255,7 @@ def lookup_first(first: Array, codes: Array, pos: Array, length: Array, hashes: 
             ui = _u(i)
             if not v_length_mask & _length_bit(length[ui]):
                 continue
-            j = first[ui]
+            j = first[ui] if known_first else i
             if j == i:
                 e = _find(codes, pos[ui], length[ui], hashes[ui] & mask, mask, v_codes, v_offsets, v_lengths,
                           v_hashes, v_slots)

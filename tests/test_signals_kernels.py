@@ -156,14 +156,14 @@ def test_lookup_is_exact(docs, entries, mask):
     codes, pos, length, hashes, group = runs_of(docs)
     table = vocabulary(frozenset(entries), int(mask))
     on = np.array([d % 2 == 0 for d in range(len(docs))])
-    ids, hits = kernels.lookup(codes, pos, length, hashes, group, on, mask, table.codes, table.offsets,
-                               table.lengths, table.hashes, table.slots, table.length_mask)
+    ids, hits = kernels.lookup(np.zeros(0, np.int64), codes, pos, length, hashes, group, on, mask, table.codes,
+                               table.offsets, table.lengths, table.hashes, table.slots, table.length_mask)
     expected = [table.entries.index(w) if on[d] and w in entries else -1 for d, doc in enumerate(docs) for w in doc]
     assert ids.tolist() == expected
     assert hits.tolist() == [sum(w in entries for w in doc) if on[d] else 0 for d, doc in enumerate(docs)]
     first, _, _ = kernels.first_occurrences(codes, pos, length, hashes, group, mask)
-    ids, hits = kernels.lookup_first(first, codes, pos, length, hashes, group, on, mask, table.codes, table.offsets,
-                                     table.lengths, table.hashes, table.slots, table.length_mask)
+    ids, hits = kernels.lookup(first, codes, pos, length, hashes, group, on, mask, table.codes, table.offsets,
+                               table.lengths, table.hashes, table.slots, table.length_mask)
     assert ids.tolist() == expected
     assert hits.tolist() == [sum(w in entries for w in doc) if on[d] else 0 for d, doc in enumerate(docs)]
 
