@@ -30,13 +30,13 @@ from numba import types
 from numba.extending import intrinsic
 
 from signals.fasttext_format import EOS, LABEL_PREFIX, FastTextModel
+from signals.kernels import fmix64
 
 _FNV32_BASIS = np.uint64(2166136261)
 _FNV32_PRIME = np.uint64(16777619)
 _MASK32 = np.uint64(0xFFFFFFFF)
 _MAX64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _S32 = np.uint64(32)
-_FNV64_BASIS = np.uint64(0xCBF29CE484222325)
 _FNV64_PRIME = np.uint64(0x100000001B3)
 _SLOT_MIX = np.uint64(0x9E3779B97F4A7C15)
 _BELOW_33 = np.uint64(0x2121212121212121)  # 33 in every byte: a word has a byte < 33 iff (w - this) & ~w & high bits
@@ -51,7 +51,6 @@ _LITTLE_ENDIAN = sys.byteorder == "little"
 _START_SLOTS, _MAX_SLOTS = 1 << 16, 1 << 21  # entries are at most half the slots
 _START_WORDS, _MAX_WORDS = 1 << 18, 1 << 23
 _HEADER = 2  # words before a record's bytes
-_MIX_1, _MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)  # MurmurHash3's fmix64
 
 
 def supports(model: FastTextModel) -> str | None:
@@ -390,11 +389,7 @@ def _token_hash(buf, a, b):
     for i in range(a, b, 8):
         h = (h ^ _word_at(buf, i, min(8, b - i))) * _FNV64_PRIME
         h ^= h >> np.uint64(32)
-    h ^= h >> np.uint64(33)
-    h *= _MIX_1
-    h ^= h >> np.uint64(33)
-    h *= _MIX_2
-    return h ^ (h >> np.uint64(33))
+    return fmix64(h)
 
 
 @numba.njit(cache=True, inline="always")
@@ -416,9 +411,21 @@ def _record_words(length, count):
 
 
 @numba.njit(cache=True, inline="always")
+def _ids_at(record, length):
+    """Where in the arena seen as int32 the row ids of the record of a token of `length` bytes start."""
+    return 2 * (record + _HEADER + (length + 7) // 8)
+
+
+@numba.njit(cache=True, inline="always")
+def _tag(h):
+    """The top 31 bits of a token's hash, kept in its slot beside the record's offset."""
+    return np.int64(h >> np.uint64(33))
+
+
+@numba.njit(cache=True, inline="always")
 def _slot_value(h, record):
-    """A slot's content: the top 31 bits of the hash as a tag, then the record's offset."""
-    return np.int64(h >> np.uint64(33)) << np.int64(32) | np.int64(record)
+    """A slot's content: the hash's tag, then the record's offset."""
+    return _tag(h) << np.int64(32) | np.int64(record)
 
 
 @numba.njit(cache=True, inline="always")
@@ -465,7 +472,7 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
             a = p
             p = b = _token_end(buf, a, end)
             h = _token_hash(buf, a, b)
-            tag = np.int64(h >> np.uint64(33))
+            tag = _tag(h)
             slot = np.int64(h & np.uint64(mask))
             record = -1
             while slots[slot] >= 0:
@@ -475,7 +482,7 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
                 slot = (slot + 1) & mask
             if record >= 0:
                 count = np.int64(arena[record + 1] & _MASK32)
-                _add_rows(hidden, rows, arena_ids, 2 * (record + _HEADER + (b - a + 7) // 8), count)
+                _add_rows(hidden, rows, arena_ids, _ids_at(record, b - a), count)
             else:
                 bound = 1 + (b - a + 2) * max(maxn, 1)
                 if len(scratch) < bound:
@@ -492,7 +499,7 @@ def _predict(buf, doc_start, rows, output, softmax, left, right, n_labels,
                     for k in range((b - a + 7) // 8):
                         i = a + 8 * k
                         arena[record + _HEADER + k] = _word_at(buf, i, min(8, b - i))
-                    ids_at = 2 * (record + _HEADER + (b - a + 7) // 8)
+                    ids_at = _ids_at(record, b - a)
                     arena_ids[ids_at:ids_at + count] = scratch[:count]
                     slots[slot] = _slot_value(h, record)
                     state[0] += 1

@@ -987,7 +987,7 @@ OPH_SKIP, OPH_SPACE = 0x100, 0x200  # oph_bin_minima's ascii_bytes: punctuation,
 
 
 @inline
-def _fmix64(x: np.uint64) -> np.uint64:
+def fmix64(x: np.uint64) -> np.uint64:
     """MurmurHash3's 64-bit finalizer."""
     x ^= x >> _S33
     x *= _FMIX
@@ -1073,14 +1073,14 @@ def _oph_word(h: np.uint64, length: int, words: int, d: int, window: Array, keys
     n = len(q)
     for t in range(n - 1):
         window[t] = window[t + 1]
-    window[n - 1] = _fmix64((h ^ keys[1]) + np.uint64(length) * keys[2])
+    window[n - 1] = fmix64((h ^ keys[1]) + np.uint64(length) * keys[2])
     words += 1
     if words < n:
         return words
     s = np.uint64(0)
     for t in range(n):
         s += window[t] * q[t]
-    s = _fmix64(s ^ keys[3])
+    s = fmix64(s ^ keys[3])
     b = np.int64(((s >> np.uint64(32)) * np.uint64(sig.shape[1])) >> np.uint64(32))
     v = np.uint32(s & np.uint64(0xFFFFFFFF))
     if v < sig[d, b]:
